@@ -1,0 +1,136 @@
+// Package pipeline runs faasight's OTLP front door: an OpenTelemetry
+// Collector, in-process, built from the components faasight ships (OTLP
+// receiver, memory_limiter, batch, file_storage and the faasight exporter)
+// and a default configuration derived from `faasight serve` flags — or a
+// user's full collector configuration instead.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/template"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/otelcol"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/batchprocessor"
+	"go.opentelemetry.io/collector/processor/memorylimiterprocessor"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/otlpreceiver"
+	"go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+
+	"github.com/faasight/faasight/collector/faasightexporter"
+)
+
+// Components are the collector components compiled into faasight; a
+// configuration given with --otel-config may use any of them.
+func Components() (otelcol.Factories, error) {
+	var f otelcol.Factories
+	var err error
+	if f.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](otlpreceiver.NewFactory()); err != nil {
+		return f, err
+	}
+	if f.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
+		memorylimiterprocessor.NewFactory(), batchprocessor.NewFactory()); err != nil {
+		return f, err
+	}
+	if f.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](faasightexporter.NewFactory()); err != nil {
+		return f, err
+	}
+	if f.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](filestorage.NewFactory()); err != nil {
+		return f, err
+	}
+	f.Telemetry = otelconftelemetry.NewFactory()
+	return f, nil
+}
+
+// Options derive the default configuration.
+type Options struct {
+	DSN       string // ClickHouse, native protocol
+	Tenant    string
+	GRPCAddr  string // OTLP/gRPC listen address
+	HTTPAddr  string // OTLP/HTTP listen address
+	QueueDir  string // persistent sending queue (file_storage)
+	QueueSize int    // spans the queue holds before senders get back-pressure
+	// FSync makes every queue write durable against power loss, not just a
+	// process crash, at the cost of one fsync per request.
+	FSync    bool
+	LogLevel string // collector log level: debug, info, warn, error
+}
+
+//go:embed default.yaml.tmpl
+var defaultTemplate string
+
+var defaultConfig = template.Must(template.New("default.yaml").Option("missingkey=error").Parse(defaultTemplate))
+
+// DefaultConfig renders the built-in collector configuration for opts.
+func DefaultConfig(opts Options) (string, error) {
+	var b bytes.Buffer
+	if err := defaultConfig.Execute(&b, opts); err != nil {
+		return "", fmt.Errorf("pipeline: render default config: %w", err)
+	}
+	return b.String(), nil
+}
+
+// Run runs the collector until ctx is done. configFile, if not empty, is a
+// full collector configuration used instead of the default; it may
+// reference ${env:VAR}.
+func Run(ctx context.Context, opts Options, configFile string, version string) error {
+	uri, err := configURI(opts, configFile)
+	if err != nil {
+		return err
+	}
+	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
+		BuildInfo: component.BuildInfo{Command: "faasight", Description: "faasight OTLP front door", Version: version},
+		Factories: Components,
+		// faasight serve owns the process's signals and cancels ctx.
+		DisableGracefulShutdown: true,
+		ConfigProviderSettings: otelcol.ConfigProviderSettings{
+			ResolverSettings: confmap.ResolverSettings{
+				URIs: []string{uri},
+				ProviderFactories: []confmap.ProviderFactory{
+					yamlprovider.NewFactory(), fileprovider.NewFactory(), envprovider.NewFactory(),
+				},
+			},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	if err := col.Run(ctx); err != nil {
+		return fmt.Errorf("pipeline: %w", err)
+	}
+	return nil
+}
+
+func configURI(opts Options, configFile string) (string, error) {
+	if configFile != "" {
+		abs, err := filepath.Abs(configFile)
+		if err != nil {
+			return "", fmt.Errorf("pipeline: --otel-config %s: %w", configFile, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return "", fmt.Errorf("pipeline: --otel-config: %w", err)
+		}
+		return "file:" + abs, nil
+	}
+	if err := os.MkdirAll(opts.QueueDir, 0o750); err != nil {
+		return "", fmt.Errorf("pipeline: queue directory: %w", err)
+	}
+	cfg, err := DefaultConfig(opts)
+	if err != nil {
+		return "", err
+	}
+	return "yaml:" + cfg, nil
+}
