@@ -280,4 +280,3 @@ func TestMalformedOTLP(t *testing.T) {
 		return n == uint64(len(invs)), fmt.Sprintf("%d of %d", n, len(invs))
 	})
 }
-

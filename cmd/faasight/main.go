@@ -39,7 +39,7 @@ flags win over the environment, which wins over the file.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newSampleCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newSampleCommand(), newBenchCommand(), newVersionCommand())
 	return root
 }
 

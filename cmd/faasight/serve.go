@@ -70,6 +70,15 @@ server (native protocol DSN, e.g. clickhouse://user:pass@host:9000/faasight).`,
 	return cmd
 }
 
+func localFreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
 func newLogger(level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {

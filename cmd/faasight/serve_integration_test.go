@@ -113,9 +113,9 @@ func checkReports(t *testing.T, r *running, tenant string, from, to time.Time, f
 
 	// Cold starts of one function, with a series that adds up.
 	var cs struct {
-		Invocations    uint64  `json:"invocations"`
-		ColdStarts     uint64  `json:"cold_starts"`
-		ColdStartRate  float64 `json:"cold_start_rate"`
+		Invocations    uint64                          `json:"invocations"`
+		ColdStarts     uint64                          `json:"cold_starts"`
+		ColdStartRate  float64                         `json:"cold_start_rate"`
 		ColdDurationMs struct{ P50, P90, P99 float64 } `json:"cold_duration_ms"`
 		WarmDurationMs struct{ P50, P90, P99 float64 } `json:"warm_duration_ms"`
 		InitDurationMs struct{ P50, P90, P99 float64 } `json:"init_duration_ms"`
