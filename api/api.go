@@ -107,10 +107,8 @@ func (h *Handler) Engine() *gin.Engine {
 	e.UseRawPath = true
 	e.UnescapePathValues = true
 	// No proxy is trusted: the logged client address is the peer's, not a
-	// header anyone can set.
-	if err := e.SetTrustedProxies(nil); err != nil {
-		panic(fmt.Sprintf("api: trusted proxies: %v", err)) // nil is always valid
-	}
+	// header anyone can set. (An empty list cannot fail to parse.)
+	_ = e.SetTrustedProxies(nil)
 	e.Use(h.logRequests, h.recoverPanics)
 	e.NoRoute(func(c *gin.Context) { h.fail(c, errNoRoute) })
 	e.NoMethod(func(c *gin.Context) { h.fail(c, errMethodNotAllowed) })
@@ -210,8 +208,10 @@ func (h *Handler) tenantOf(c *gin.Context) (string, error) {
 	hv, inHeader := c.Request.Header[http.CanonicalHeaderKey(tenantHeader)]
 	qv, inQuery := c.GetQuery("tenant")
 	switch {
+	case len(hv) > 1:
+		return "", badParam("%s: sent %d times; name one tenant", tenantHeader, len(hv))
 	case inHeader && inQuery && hv[0] != qv:
-		return "", &paramError{fmt.Sprintf("tenant: header %s %q and query parameter tenant %q disagree", tenantHeader, hv[0], qv)}
+		return "", badParam("tenant: header %s %q and query parameter tenant %q disagree", tenantHeader, hv[0], qv)
 	case inHeader:
 		return checkTenant(tenantHeader, hv[0])
 	case inQuery:
@@ -262,7 +262,10 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	case errors.Is(err, analysis.ErrInvalid):
 		status, msg = http.StatusBadRequest, err.Error()
 	case errors.Is(err, analysis.ErrUnknownFunction):
-		status, msg = http.StatusNotFound, fmt.Sprintf("function %q not found", c.Param("name"))
+		status, msg = http.StatusNotFound, "function not found"
+		if name := c.Param("name"); name != "" {
+			msg = fmt.Sprintf("function %q not found", name)
+		}
 	case errors.Is(err, analysis.ErrUnavailable):
 		status, msg = http.StatusServiceUnavailable, analysis.ErrUnavailable.Error()+"; retry in a few seconds"
 		c.Header("Retry-After", retryAfterSeconds)
@@ -330,17 +333,15 @@ func (h *Handler) recoverPanics(c *gin.Context) {
 	c.Next()
 }
 
-// logRequests writes one slog record per request. Probes log at debug so
-// that a kubelet polling /readyz does not fill the log.
+// logRequests writes one slog record per request, at info: failures have
+// their own record from fail, at the level they deserve. Probes log at
+// debug so that a kubelet polling /readyz does not fill the log.
 func (h *Handler) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
 	route := c.FullPath()
 	level := slog.LevelInfo
-	switch status := c.Writer.Status(); {
-	case status >= 500:
-		level = slog.LevelWarn
-	case route == "/healthz" || route == "/readyz":
+	if route == "/healthz" || route == "/readyz" {
 		level = slog.LevelDebug
 	}
 	h.logger.LogAttrs(c.Request.Context(), level, "http request",

@@ -164,12 +164,12 @@ func newLatencyResponse(r analysis.LatencyReport) latencyResponse {
 }
 
 type costResponse struct {
-	Currency string       `json:"currency"`
-	From     time.Time    `json:"from"`
-	To       time.Time    `json:"to"`
-	Catalog  catalogRef   `json:"catalog"`
-	TotalUSD float64      `json:"total_usd"`
-	Items    []costItem   `json:"items"`
+	Currency string     `json:"currency"`
+	From     time.Time  `json:"from"`
+	To       time.Time  `json:"to"`
+	Catalog  catalogRef `json:"catalog"`
+	TotalUSD float64    `json:"total_usd"`
+	Items    []costItem `json:"items"`
 }
 
 type catalogRef struct {
