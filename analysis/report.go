@@ -124,4 +124,6 @@ type CostItem struct {
 	RequestUSD       float64 `json:"request_usd"`
 	ComputeUSD       float64 `json:"compute_usd"`
 	TotalUSD         float64 `json:"total_usd"`
+	// Note says why an item is not (fully) priced, or what was assumed.
+	Note string `json:"note,omitempty"`
 }
