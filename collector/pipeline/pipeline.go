@@ -74,10 +74,24 @@ var defaultTemplate string
 
 var defaultConfig = template.Must(template.New("default.yaml").Option("missingkey=error").Parse(defaultTemplate))
 
+// Batch bounds of the sending queue: ClickHouse wants few large inserts
+// (each insert creates a part), 200 ms of waiting keeps data fresh.
+const (
+	batchMin = 10_000
+	batchMax = 50_000
+)
+
 // DefaultConfig renders the built-in collector configuration for opts.
 func DefaultConfig(opts Options) (string, error) {
+	if opts.QueueSize <= 0 {
+		return "", fmt.Errorf("pipeline: queue size must be positive, not %d", opts.QueueSize)
+	}
+	data := struct {
+		Options
+		BatchMin, BatchMax int
+	}{opts, min(batchMin, opts.QueueSize), min(batchMax, opts.QueueSize)}
 	var b bytes.Buffer
-	if err := defaultConfig.Execute(&b, opts); err != nil {
+	if err := defaultConfig.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("pipeline: render default config: %w", err)
 	}
 	return b.String(), nil
