@@ -48,7 +48,7 @@ func startServe(t testing.TB, dsn, dataDir string, tweak func(*serveOptions)) *r
 	o := serveOptions{
 		dataDir: dataDir, dsn: dsn,
 		grpcAddr: freeAddr(t), httpAddr: freeAddr(t), apiAddr: freeAddr(t),
-		tenant: "default", queueSize: 2_000_000, logLevel: "warn", chTCPPort: 19000,
+		tenant: "default", queueSize: 2_000_000, logLevel: "error", chTCPPort: 19000,
 	}
 	if tweak != nil {
 		tweak(&o)

@@ -138,12 +138,15 @@ func serve(ctx context.Context, o serveOptions) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The pipeline first: once the API answers /readyz, OTLP is accepted.
+	pipe, err := pipeline.Start(ctx, pipeline.Options{DSN: dsn, Tenant: o.tenant, GRPCAddr: o.grpcAddr, HTTPAddr: o.httpAddr,
+		QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: o.logLevel},
+		o.otelConfig, version)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 2)
-	go func() {
-		opts := pipeline.Options{DSN: dsn, Tenant: o.tenant, GRPCAddr: o.grpcAddr, HTTPAddr: o.httpAddr,
-			QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: o.logLevel}
-		errc <- pipeline.Run(ctx, opts, o.otelConfig, version)
-	}()
+	go func() { errc <- pipe.Wait() }()
 	go func() {
 		if err := httpSrv.Serve(apiListener); !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("api: %w", err)

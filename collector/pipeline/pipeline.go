@@ -8,11 +8,13 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
 	"text/template"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"go.opentelemetry.io/collector/component"
@@ -97,13 +99,19 @@ func DefaultConfig(opts Options) (string, error) {
 	return b.String(), nil
 }
 
-// Run runs the collector until ctx is done. configFile, if not empty, is a
-// full collector configuration used instead of the default; it may
-// reference ${env:VAR}.
-func Run(ctx context.Context, opts Options, configFile string, version string) error {
+// Pipeline is a running collector.
+type Pipeline struct {
+	done chan error
+}
+
+// Start starts the collector and returns once its receivers listen (or it
+// failed to start). It runs until ctx is done; Wait returns its result.
+// configFile, if not empty, is a full collector configuration used instead
+// of the default; it may reference ${env:VAR}.
+func Start(ctx context.Context, opts Options, configFile string, version string) (*Pipeline, error) {
 	uri, err := configURI(opts, configFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	col, err := otelcol.NewCollector(otelcol.CollectorSettings{
 		BuildInfo: component.BuildInfo{Command: "faasight", Description: "faasight OTLP front door", Version: version},
@@ -120,12 +128,43 @@ func Run(ctx context.Context, opts Options, configFile string, version string) e
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	if err := col.Run(ctx); err != nil {
-		return fmt.Errorf("pipeline: %w", err)
+	p := &Pipeline{done: make(chan error, 1)}
+	go func() {
+		if err := col.Run(ctx); err != nil {
+			p.done <- fmt.Errorf("pipeline: %w", err)
+			return
+		}
+		p.done <- nil
+	}()
+	// The collector has no start-up callback; its state is the signal.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for col.GetState() != otelcol.StateRunning {
+		select {
+		case err := <-p.done:
+			if err == nil {
+				err = errors.New("pipeline: collector stopped during start-up")
+			}
+			return nil, err
+		case <-tick.C:
+		}
 	}
-	return nil
+	return p, nil
+}
+
+// Wait blocks until the collector has stopped (ctx given to Start is done
+// or it failed) and returns why.
+func (p *Pipeline) Wait() error { return <-p.done }
+
+// Run starts the collector and blocks until it stops.
+func Run(ctx context.Context, opts Options, configFile string, version string) error {
+	p, err := Start(ctx, opts, configFile, version)
+	if err != nil {
+		return err
+	}
+	return p.Wait()
 }
 
 func configURI(opts Options, configFile string) (string, error) {
