@@ -8,8 +8,8 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"errors"
 	_ "embed"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
