@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,7 @@ type benchOptions struct {
 	senders   int
 	keepDir   bool
 	clientBin string
+	cpuProfile string
 }
 
 func newBenchCommand() *cobra.Command {
@@ -58,6 +60,7 @@ ClickHouse itself sustains on this machine. It prints both and their ratio.`,
 	f.IntVar(&o.perReq, "per-request", 5_000, "spans per OTLP export request")
 	f.IntVar(&o.senders, "senders", 4, "concurrent OTLP clients")
 	f.BoolVar(&o.keepDir, "keep", false, "keep the temporary data directory")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the send-and-ingest phase to this file")
 	f.StringVar(&o.clientBin, "clickhouse-client", "", "clickhouse-client binary (default: clickhouse-client or `clickhouse client` on PATH)")
 	return cmd
 }
@@ -108,6 +111,17 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 	reqs := benchRequests(o.spans, o.perReq)
 
 	fmt.Fprintf(out, "sending over OTLP/gRPC with %d clients ...\n", o.senders)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	if err := sendAll(ctx, grpcAddr, reqs, o.senders); err != nil {
 		return err
@@ -128,6 +142,7 @@ func runBench(ctx context.Context, out io.Writer, o benchOptions) error {
 		}
 	}
 	e2e := time.Since(start)
+	pprof.StopCPUProfile()
 
 	fmt.Fprintf(out, "timing clickhouse-client on the same rows (Native format) ...\n")
 	base, err := clientInsertTime(ctx, client, ch.TCPPort(), dir, db)

@@ -79,8 +79,8 @@ var defaultConfig = template.Must(template.New("default.yaml").Option("missingke
 // Batch bounds of the sending queue: ClickHouse wants few large inserts
 // (each insert creates a part), 200 ms of waiting keeps data fresh.
 const (
-	batchMin = 10_000
-	batchMax = 50_000
+	batchMin = 50_000
+	batchMax = 200_000
 )
 
 // DefaultConfig renders the built-in collector configuration for opts.

@@ -168,8 +168,15 @@ func argvFor(name, path string) []string {
 	return []string{path}
 }
 
+// portOrFree returns port if it can be bound now (a clear error beats the
+// server's own log about it), or a free port for 0.
 func portOrFree(port int) (int, error) {
 	if port != 0 {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			return 0, fmt.Errorf("localch: port %d is in use (another ClickHouse or faasight?); choose another with --clickhouse-port: %w", port, err)
+		}
+		l.Close()
 		return port, nil
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
