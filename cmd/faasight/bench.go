@@ -31,11 +31,11 @@ import (
 )
 
 type benchOptions struct {
-	spans     int
-	perReq    int
-	senders   int
-	keepDir   bool
-	clientBin string
+	spans      int
+	perReq     int
+	senders    int
+	keepDir    bool
+	clientBin  string
 	cpuProfile string
 }
 

@@ -128,7 +128,7 @@ func (b *batch) flatten(m pcommon.Map, field func(k string, v pcommon.Value, s s
 		return ingest.Attributes{}
 	}
 	kv := b.take(2 * n)
-	a := ingest.Attributes{Keys: kv[:0:n], Values: kv[n:n:2*n]}
+	a := ingest.Attributes{Keys: kv[:0:n], Values: kv[n : n : 2*n]}
 	for k, v := range m.All() {
 		s := v.AsString() // no allocation for strings, the common case
 		a.Keys = append(a.Keys, k)
