@@ -193,7 +193,8 @@ func (h *Handler) rangeOf(c *gin.Context) (analysis.Range, error) {
 	if err != nil {
 		return analysis.Range{}, err
 	}
-	from, to, err := parseWindow(c.Query("from"), c.Query("to"), h.now())
+	// Whole seconds: default windows then have readable bucket times.
+	from, to, err := parseWindow(c.Query("from"), c.Query("to"), h.now().Truncate(time.Second))
 	if err != nil {
 		return analysis.Range{}, err
 	}

@@ -78,7 +78,5 @@ func costCSV(rep analysis.CostReport) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// costNote is the note of a cost line. analysis.CostItem carries no note
-// yet, so the column (part of the contract, JSON and CSV alike) stays
-// empty until it does; then this returns the item's note.
-func costNote(analysis.CostItem) string { return "" }
+// costNote is the note of a cost line: why it is not (fully) priced.
+func costNote(it analysis.CostItem) string { return it.Note }

@@ -151,6 +151,7 @@ func sampleReports() *fakeReports {
 					Function: `resize, "large"`, Provider: "gcp", Region: "europe-west1", Architecture: "arm64",
 					MemoryMB: 1024, Invocations: 7, BilledDurationMs: 5700, GBSeconds: 5.7,
 					RequestUSD: tiny * 7, ComputeUSD: tenth + fifth, TotalUSD: tiny*7 + tenth + fifth,
+					Note: `no aws-lambda price for provider "gcp"`,
 				},
 			},
 		},

@@ -139,8 +139,13 @@ func serve(ctx context.Context, o serveOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// The pipeline first: once the API answers /readyz, OTLP is accepted.
+	// The collector's start-up chatter is noise at info level.
+	collectorLevel := o.logLevel
+	if collectorLevel == "info" {
+		collectorLevel = "warn"
+	}
 	pipe, err := pipeline.Start(ctx, pipeline.Options{DSN: dsn, Tenant: o.tenant, GRPCAddr: o.grpcAddr, HTTPAddr: o.httpAddr,
-		QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: o.logLevel},
+		QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: collectorLevel},
 		o.otelConfig, version)
 	if err != nil {
 		return err

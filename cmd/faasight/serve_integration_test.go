@@ -190,6 +190,9 @@ func checkReports(t *testing.T, r *running, tenant string, from, to time.Time, f
 	for _, row := range rows[1:] {
 		f := spec[row[col["function"]]]
 		if f.Provider != "aws" {
+			if !strings.Contains(row[col["note"]], f.Provider) {
+				t.Errorf("%s: unpriced row without a note saying why: %v", f.Name, row)
+			}
 			continue
 		}
 		seen++
