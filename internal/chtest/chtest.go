@@ -1,9 +1,20 @@
-// Package chtest starts real ClickHouse servers for integration tests: one
-// shared server per test binary (each test gets its own database) and
-// private servers for tests that stop and restart ClickHouse.
+// Package chtest owns the real ClickHouse servers that integration tests run
+// against: one shared server per test binary, in which every test gets a
+// database of its own, and private servers for tests that stop, kill or
+// restart ClickHouse.
 //
-// A missing ClickHouse is installed with deploy/install-clickhouse.sh; if
-// that fails the test fails under CI=true and is skipped otherwise.
+// A missing ClickHouse is installed with deploy/install-clickhouse.sh. If it
+// is still missing, the test fails under CI=true (a CI run without its
+// database proves nothing) and is skipped otherwise. A ClickHouse that is
+// installed but does not start always fails the test.
+//
+// Use it from TestMain:
+//
+//	func TestMain(m *testing.M) {
+//		code := m.Run()
+//		chtest.Shutdown()
+//		os.Exit(code)
+//	}
 package chtest
 
 import (
@@ -25,87 +36,143 @@ import (
 	"github.com/faasight/faasight/deploy/localch"
 )
 
+// startTimeout is generous: under `go test ./...` several test binaries
+// start servers at once on a loaded machine.
+const startTimeout = 2 * time.Minute
+
+// State is per test binary by nature (one shared server per binary, one
+// install attempt per binary); it lives here and not in each TestMain so
+// that every package uses it the same way.
 var (
-	// mu guards shared, sharedDir and sharedErr: tests in one binary may
-	// start in parallel.
-	mu        sync.Mutex
+	// installMu guards installChecked and installErr: the install script
+	// runs at most once per test binary.
+	installMu      sync.Mutex
+	installChecked bool
+	installErr     error
+
+	// sharedMu guards shared, sharedDir and sharedErr: parallel tests ask
+	// for the shared server at the same time.
+	sharedMu  sync.Mutex
 	shared    *localch.Server
 	sharedDir string
 	sharedErr error
 )
 
-// Start returns the test binary's shared ClickHouse, starting it on first
-// use. Call Shutdown from TestMain to stop it.
+// Require makes sure a ClickHouse binary is installed, running the install
+// script if needed; if there is still none it fails the test under CI=true
+// and skips it otherwise.
+func Require(tb testing.TB) {
+	tb.Helper()
+	if err := ensureInstalled(tb); err != nil {
+		unavailable(tb, err)
+	}
+}
+
+// Start returns the test binary's shared ClickHouse (free ports, a
+// temporary directory), starting it on first use. Tests share it through
+// NewDatabase; call Shutdown from TestMain to stop it.
 func Start(tb testing.TB) *localch.Server {
 	tb.Helper()
-	mu.Lock()
-	defer mu.Unlock()
+	Require(tb)
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
 	if shared == nil && sharedErr == nil {
 		sharedDir, sharedErr = os.MkdirTemp("", "faasight-chtest-")
 		if sharedErr == nil {
-			shared, sharedErr = startIn(tb, sharedDir)
+			shared, sharedErr = startIn(sharedDir)
 		}
 	}
 	if sharedErr != nil {
-		unavailable(tb, sharedErr)
+		tb.Fatalf("chtest: start the shared ClickHouse: %v", sharedErr)
 	}
 	return shared
 }
 
-// Shutdown stops the shared server and removes its files.
+// Shutdown stops the shared server, if one was started, and removes its
+// files. Call it from TestMain after m.Run.
 func Shutdown() {
-	mu.Lock()
-	defer mu.Unlock()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
 	if shared != nil {
-		shared.Stop() //nolint:errcheck // test teardown
+		if err := shared.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "chtest: stop the shared ClickHouse: %v\n", err)
+		}
 		shared = nil
 	}
 	if sharedDir != "" {
 		os.RemoveAll(sharedDir)
 		sharedDir = ""
 	}
+	sharedErr = nil
 }
 
-// StartPrivate starts a server of the test's own, stopped at cleanup; for
-// tests that kill or restart ClickHouse.
+// StartPrivate starts a server for this test alone (free ports, the test's
+// temporary directory), stopped at cleanup; for tests that kill or restart
+// ClickHouse.
 func StartPrivate(tb testing.TB) *localch.Server {
 	tb.Helper()
-	srv, err := startIn(tb, tb.TempDir())
+	Require(tb)
+	srv, err := startIn(tb.TempDir())
 	if err != nil {
-		unavailable(tb, err)
+		tb.Fatalf("chtest: start a private ClickHouse: %v", err)
 	}
-	tb.Cleanup(func() { srv.Stop() }) //nolint:errcheck // test teardown
+	// Registered after TempDir's own cleanup, so it runs first: the server
+	// is gone before its directory is removed.
+	tb.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			tb.Errorf("chtest: stop the private ClickHouse: %v", err)
+		}
+	})
 	return srv
 }
 
-func startIn(tb testing.TB, dir string) (*localch.Server, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+func startIn(dir string) (*localch.Server, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	opts := localch.Options{Dir: dir}
-	srv, err := localch.Start(ctx, opts)
-	var missing *localch.NotInstalledError
-	if errors.As(err, &missing) {
-		if ierr := install(tb); ierr != nil {
-			return nil, fmt.Errorf("%w; installing failed: %v", err, ierr)
-		}
-		srv, err = localch.Start(ctx, opts)
-	}
-	return srv, err
+	return localch.Start(ctx, localch.Options{Dir: dir, StartTimeout: startTimeout})
 }
 
-func install(tb testing.TB) error {
+func ensureInstalled(tb testing.TB) error {
+	tb.Helper()
+	installMu.Lock()
+	defer installMu.Unlock()
+	if installChecked {
+		return installErr
+	}
+	installChecked = true
+	if _, err := localch.FindBinary(""); err == nil {
+		return nil
+	}
+	tb.Logf("chtest: ClickHouse is missing; running %s", localch.InstallScript)
+	scriptErr := runInstallScript()
+	if _, err := localch.FindBinary(""); err != nil {
+		if scriptErr != nil {
+			err = fmt.Errorf("%w (%s failed: %v)", err, localch.InstallScript, scriptErr)
+		}
+		installErr = err
+	}
+	return installErr
+}
+
+func runInstallScript() error {
 	root, err := repoRoot()
 	if err != nil {
 		return err
 	}
-	tb.Logf("ClickHouse is missing; running deploy/install-clickhouse.sh")
-	out, err := exec.Command(filepath.Join(root, "deploy", "install-clickhouse.sh")).CombinedOutput()
+	// apt-get on a slow mirror takes minutes; the bound only stops a hang.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(root, localch.InstallScript))
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%v: %s", err, out)
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
 
+// repoRoot is the nearest directory above the working directory (a test's
+// package directory) that holds go.mod.
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
@@ -123,38 +190,55 @@ func repoRoot() (string, error) {
 	}
 }
 
-// unavailable fails under CI (a missing ClickHouse there is a broken
-// build, never a pass) and skips on a developer machine.
+// unavailable skips only for a missing binary, and only outside CI.
 func unavailable(tb testing.TB, err error) {
 	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("ClickHouse unavailable: %v", err)
+	var missing *localch.NotInstalledError
+	if !errors.As(err, &missing) {
+		tb.Fatalf("chtest: %v", err)
 	}
-	tb.Skipf("ClickHouse unavailable (set CI=true to fail instead): %v", err)
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("chtest: ClickHouse is required under CI=true: %v", err)
+	}
+	tb.Skipf("chtest: skipping, ClickHouse is not installed (CI=true makes this a failure): %v", err)
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-z0-9_]+`)
 
-// NewDatabase creates an empty database for the test on srv and drops it
-// at cleanup.
-func NewDatabase(tb testing.TB, srv *localch.Server) string {
-	tb.Helper()
+// DatabaseName is a fresh database name for the test:
+// t_<test name, lower case, [a-z0-9_] only, at most 40 bytes>_<8 hex digits>.
+func DatabaseName(tb testing.TB) string {
 	name := unsafeChars.ReplaceAllString(strings.ToLower(tb.Name()), "_")
 	if len(name) > 40 {
 		name = name[:40]
 	}
-	name = fmt.Sprintf("t_%s_%06d", name, rand.IntN(1_000_000))
+	return fmt.Sprintf("t_%s_%08x", name, rand.Uint32())
+}
+
+// NewDatabase creates an empty database for the test on srv, dropped at
+// cleanup, and returns its name. Tests sharing a server never see each
+// other's tables.
+func NewDatabase(tb testing.TB, srv *localch.Server) string {
+	tb.Helper()
+	name := DatabaseName(tb)
 	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{srv.Addr()}})
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("chtest: connect to %s: %v", srv.Addr(), err)
 	}
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// name is [a-z0-9_] only, so quoting it is enough.
 	if err := conn.Exec(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
-		tb.Fatalf("create database %s: %v", name, err)
+		conn.Close()
+		tb.Fatalf("chtest: create database %s: %v", name, err)
 	}
 	tb.Cleanup(func() {
-		conn.Exec(context.Background(), "DROP DATABASE IF EXISTS `"+name+"`") //nolint:errcheck // test teardown
-		conn.Close()
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			tb.Logf("chtest: drop database %s: %v", name, err)
+		}
 	})
 	return name
 }
