@@ -2,18 +2,13 @@ package ingest_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/faasight/faasight/ingest"
 	"github.com/faasight/faasight/internal/chtest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chtest.Shutdown()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { chtest.Main(m) }
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	srv := chtest.Start(t)

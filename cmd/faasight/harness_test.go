@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -19,11 +18,7 @@ import (
 	"github.com/faasight/faasight/loadgen/sample"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chtest.Shutdown()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { chtest.Main(m) }
 
 // running is a `faasight serve` started in-process by a test.
 type running struct {

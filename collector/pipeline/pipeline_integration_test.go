@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,11 +14,7 @@ import (
 	"github.com/faasight/faasight/loadgen/sample"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chtest.Shutdown()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { chtest.Main(m) }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()

@@ -88,8 +88,17 @@ func Start(tb testing.TB) *localch.Server {
 	return shared
 }
 
+// Main is a whole TestMain for packages that use Start:
+//
+//	func TestMain(m *testing.M) { chtest.Main(m) }
+func Main(m *testing.M) {
+	code := m.Run()
+	Shutdown()
+	os.Exit(code)
+}
+
 // Shutdown stops the shared server, if one was started, and removes its
-// files. Call it from TestMain after m.Run.
+// files. Call it from TestMain after m.Run (or use Main).
 func Shutdown() {
 	sharedMu.Lock()
 	defer sharedMu.Unlock()

@@ -2,7 +2,6 @@ package chtest_test
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"testing"
 	"time"
@@ -12,11 +11,7 @@ import (
 	"github.com/faasight/faasight/internal/chtest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	chtest.Shutdown()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { chtest.Main(m) }
 
 func TestDatabaseName(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
