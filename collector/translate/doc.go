@@ -15,7 +15,9 @@
 //     azure_functions, azure_container_apps, alibaba_cloud_fc,
 //     tencent_cloud_scf (the semantic conventions' serverless platforms;
 //     azure.functions and azure.container_apps, the spellings since semconv
-//     1.36, count too).
+//     1.36, count too) — unless its span flags say its parent is in the
+//     same process: an HTTP framework's SERVER span inside the handler is
+//     not a second invocation.
 //
 // A plain web service's SERVER spans (no faas.* attribute, no function
 // platform) are therefore not invocations, nor are a function's CLIENT

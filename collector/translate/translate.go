@@ -169,7 +169,7 @@ func (b *batch) appendSpan(r *Result, res *resource, s ptrace.Span) {
 		Attrs:         attrs,
 	})
 
-	if !marked && (s.Kind() != ptrace.SpanKindServer || !res.faas) {
+	if !marked && (s.Kind() != ptrace.SpanKindServer || !res.faas || parentIsLocal(s)) {
 		return
 	}
 	inv.fallBackTo(&res.inv)
@@ -237,6 +237,22 @@ func (b *batch) ids(tid pcommon.TraceID, sid, pid pcommon.SpanID) (traceID, span
 		traceID = b.lastTraceHex
 	}
 	return traceID, all[spanAt:parentAt], all[parentAt:]
+}
+
+// OTLP span flags (opentelemetry-proto SpanFlags) telling whether the
+// parent span context came from another process.
+const (
+	flagHasIsRemote = 0x100
+	flagIsRemote    = 0x200
+)
+
+// parentIsLocal: a SERVER span whose parent is in the same process (an HTTP
+// framework's span inside a function's handler) is not a second
+// invocation. Only senders that set the is-remote flags say so; without
+// them the span counts.
+func parentIsLocal(s ptrace.Span) bool {
+	f := s.Flags()
+	return !s.ParentSpanID().IsEmpty() && f&flagHasIsRemote != 0 && f&flagIsRemote == 0
 }
 
 func kindName(k ptrace.SpanKind) string {

@@ -32,6 +32,7 @@ var cases = []struct {
 	{"missing_attributes", "default"},
 	{"malformed", "default"},
 	{"tenant", "team-x"},
+	{"nested_server", "default"},
 }
 
 func readTraces(tb testing.TB, name string) ptrace.Traces {
@@ -208,6 +209,19 @@ func TestInvocations(t *testing.T) {
 			{
 				Tenant: "team-x", StartNs: t0, DurationNs: 1e6, Function: "no-tenant-fn", Platform: "aws_lambda",
 				TraceID: "0102030405060708090a0b0c0d0e0f1f", SpanID: "1112131415161782",
+			},
+		},
+		// Inside a function, a SERVER span whose parent is local (flags say
+		// so: an HTTP framework's span) is no second invocation; one with a
+		// remote parent, or without is-remote flags, is an invocation.
+		"nested_server": {
+			{
+				Tenant: "default", StartNs: t0, DurationNs: 20e6, Function: "api-fn", Platform: "aws_lambda",
+				TraceID: "0102030405060708090a0b0c0d0e0f30", SpanID: "3112131415161701",
+			},
+			{
+				Tenant: "default", StartNs: t0 + 1e9, DurationNs: 20e6, Function: "api-fn", Platform: "aws_lambda",
+				TraceID: "0102030405060708090a0b0c0d0e0f31", SpanID: "3112131415161703",
 			},
 		},
 	}
