@@ -218,3 +218,34 @@ func checkReports(t *testing.T, r *running, tenant string, from, to time.Time, f
 		t.Errorf("bad from: status %d, want 400", code)
 	}
 }
+
+// TestServeEmbedded: without --clickhouse, serve runs its own ClickHouse in
+// --data-dir, and what it stored is there after a restart.
+func TestServeEmbedded(t *testing.T) {
+	chtest.Require(t)
+	dataDir := t.TempDir()
+	port := func(o *serveOptions) {
+		addr := freeAddr(t)
+		p, _ := strconv.Atoi(addr[strings.LastIndex(addr, ":")+1:])
+		o.chTCPPort = p
+	}
+	r := startServe(t, "", dataDir, port)
+	fns := invocationsOnly()
+	from := time.Now().Add(-time.Hour).Truncate(time.Second)
+	invs := sample.Generate(9, fns, 300, from, 30*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := sample.Send(ctx, sample.Options{Endpoint: r.grpc}, fns, invs); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, time.Minute, "invocations stored", func() (bool, string) {
+		n := r.totalInvocations(t, "default", from, from.Add(time.Hour))
+		return n == uint64(len(invs)), fmt.Sprintf("%d of %d", n, len(invs))
+	})
+	r.stop(t)
+
+	again := startServe(t, "", dataDir, port)
+	if n := again.totalInvocations(t, "default", from, from.Add(time.Hour)); n != uint64(len(invs)) {
+		t.Fatalf("after restart: %d invocations, want %d", n, len(invs))
+	}
+}
