@@ -8,12 +8,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
-	"sort"
 	"strings"
 	"text/template"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/shopspring/decimal"
 
@@ -21,17 +19,22 @@ import (
 	"github.com/faasight/faasight/ingest"
 )
 
+// queryFiles holds the SQL. Files starting with "_" define shared
+// fragments ({{template "window"}}); the others are one query each.
+//
 //go:embed queries/*.sql
 var queryFiles embed.FS
 
-// Limits on a request's shape, so one query cannot ask ClickHouse for
+// Limits on a request's shape, so that one query cannot ask ClickHouse for
 // millions of buckets.
 const (
 	MinStep    = time.Second
-	MaxBuckets = 11_000 // as Prometheus: enough for a week at one minute
+	MaxBuckets = 11_000 // as Prometheus: a week at one minute fits
 )
 
-// Reports answers the questions over one ClickHouse database.
+// Reports answers the questions over one ClickHouse database. It is safe
+// for concurrent use: it holds no state besides its dependencies and the
+// queries rendered at construction.
 type Reports struct {
 	conn    driver.Conn
 	db      string
@@ -40,8 +43,15 @@ type Reports struct {
 	sql     map[string]string // rendered queries by file name (without .sql)
 }
 
-// New renders the queries for database db once.
+// New renders the queries for database db once; the name is validated and
+// quoted, and every value a query needs is bound at run time.
 func New(conn driver.Conn, db string, catalog *pricing.Catalog, logger *slog.Logger) (*Reports, error) {
+	if conn == nil {
+		return nil, errors.New("analysis: no ClickHouse connection")
+	}
+	if catalog == nil {
+		return nil, errors.New("analysis: no price catalog")
+	}
 	if err := ingest.ValidateDatabaseName(db); err != nil {
 		return nil, err
 	}
@@ -55,66 +65,101 @@ func New(conn driver.Conn, db string, catalog *pricing.Catalog, logger *slog.Log
 	return &Reports{conn: conn, db: db, catalog: catalog, logger: logger, sql: sql}, nil
 }
 
-// windowFilter selects a tenant's invocations in [from, to). The date
-// bounds only prune partitions; they are a day wider than needed because
-// the server's time zone decides which day a row's date is.
-const windowFilter = "tenant = ? AND start_ns >= ? AND start_ns < ? AND date >= toDate(?) - 1 AND date <= toDate(?) + 1"
-
 func renderQueries(db string) (map[string]string, error) {
 	funcs := template.FuncMap{
-		"window": func() string { return windowFilter },
 		// pct is the nearest-rank percentile (permille/1000) of a sorted
-		// array: the element at rank ceil(p·n), 1-based; 0 for no samples
-		// (ClickHouse answers arr[0] with the default value).
+		// array: the element at rank ceil(p·n), 1-based, in integers so
+		// that no float rounding moves the rank (docs/percentiles.md).
+		// For no samples the rank is clamped to 1, which is out of bounds
+		// of the empty array and yields 0 on every release; a rank of 0
+		// is an exception on some. The maximum is arr[-1], the last
+		// element, likewise 0 when empty.
 		"pct": func(arr string, permille int) string {
-			return fmt.Sprintf("%s[intDiv(length(%s) * %d + 999, 1000)]", arr, arr, permille)
+			return fmt.Sprintf("%s[greatest(intDiv(length(%s) * %d + 999, 1000), 1)]", arr, arr, permille)
 		},
+	}
+	shared, err := template.New("").Funcs(funcs).Option("missingkey=error").ParseFS(queryFiles, "queries/_*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("analysis: shared query fragments: %w", err)
 	}
 	names, err := fs.Glob(queryFiles, "queries/*.sql")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("analysis: list queries: %w", err)
 	}
+	data := map[string]string{"DB": "`" + db + "`"}
 	out := make(map[string]string, len(names))
 	for _, name := range names {
+		base := path.Base(name)
+		if strings.HasPrefix(base, "_") {
+			continue
+		}
 		text, err := queryFiles.ReadFile(name)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("analysis: read %s: %w", name, err)
 		}
-		t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(string(text))
+		t, err := shared.Clone()
 		if err != nil {
-			return nil, fmt.Errorf("analysis: query %s: %w", name, err)
+			return nil, fmt.Errorf("analysis: query %s: %w", base, err)
+		}
+		if t, err = t.New(base).Parse(string(text)); err != nil {
+			return nil, fmt.Errorf("analysis: query %s: %w", base, err)
 		}
 		var b strings.Builder
-		if err := t.Execute(&b, map[string]string{"DB": "`" + db + "`"}); err != nil {
-			return nil, fmt.Errorf("analysis: query %s: %w", name, err)
+		if err := t.Execute(&b, data); err != nil {
+			return nil, fmt.Errorf("analysis: query %s: %w", base, err)
 		}
-		out[strings.TrimSuffix(path.Base(name), ".sql")] = b.String()
+		out[strings.TrimSuffix(base, ".sql")] = b.String()
 	}
 	return out, nil
 }
 
+// windowArgs are the values of {{template "window"}}, in its order.
 func windowArgs(r Range) []any {
 	return []any{r.Tenant, unixNs(r.From), unixNs(r.To), r.From.UTC().Format(time.DateOnly), r.To.UTC().Format(time.DateOnly)}
 }
 
-func unixNs(t time.Time) uint64 {
-	if t.UnixNano() < 0 {
-		return 0
-	}
-	return uint64(t.UnixNano())
-}
+// unixNs is only called on times checkRange accepted (1970..2262).
+func unixNs(t time.Time) uint64 { return uint64(t.UnixNano()) }
+
+// The times a window may span: start_ns is unsigned nanoseconds since the
+// epoch, and time.UnixNano is undefined after 2262.
+var (
+	minTime = time.Unix(0, 0)
+	maxTime = time.Unix(0, 1<<63-1)
+)
 
 func checkRange(r Range) error {
 	if r.Tenant == "" {
 		return fmt.Errorf("%w: tenant is empty", ErrInvalid)
 	}
 	if !r.To.After(r.From) {
-		return fmt.Errorf("%w: to (%s) must be after from (%s)", ErrInvalid, r.To.Format(time.RFC3339), r.From.Format(time.RFC3339))
+		return fmt.Errorf("%w: to (%s) must be after from (%s)", ErrInvalid, r.To.UTC().Format(time.RFC3339Nano), r.From.UTC().Format(time.RFC3339Nano))
+	}
+	if r.From.Before(minTime) || r.To.After(maxTime) {
+		return fmt.Errorf("%w: the window must lie between %s and %s", ErrInvalid, minTime.UTC().Format(time.RFC3339), maxTime.UTC().Format(time.RFC3339))
 	}
 	return nil
 }
 
+// checkSeries validates a series request, reporting every problem at once.
+func checkSeries(r Range, function string, step time.Duration) error {
+	var errs []error
+	if err := checkRange(r); err != nil {
+		errs = append(errs, err)
+	}
+	if function == "" {
+		errs = append(errs, fmt.Errorf("%w: function name is empty", ErrInvalid))
+	}
+	if err := checkStep(r, step); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 func checkStep(r Range, step time.Duration) error {
+	if step <= 0 {
+		return fmt.Errorf("%w: step %v must be positive", ErrInvalid, step)
+	}
 	if step < MinStep {
 		return fmt.Errorf("%w: step %v is below the minimum %v", ErrInvalid, step, MinStep)
 	}
@@ -124,52 +169,39 @@ func checkStep(r Range, step time.Duration) error {
 	return nil
 }
 
+// bucketCount is ceil((To-From)/step): the last bucket may reach past To.
+// Written without span+step-1, which overflows for the longest windows.
 func bucketCount(r Range, step time.Duration) int64 {
 	span := r.To.Sub(r.From)
-	return int64((span + step - 1) / step)
+	n := int64(span / step)
+	if span%step != 0 {
+		n++
+	}
+	return n
 }
 
-// classify separates "ClickHouse is not there" (ErrUnavailable: the
-// caller may retry) from errors ClickHouse reported about a query, which
-// are faasight's bugs — except for a schema that does not exist yet.
-func classify(op string, err error) error {
-	if err == nil {
-		return nil
+// seriesTimes are the bucket start times of a series.
+func seriesTimes(r Range, step time.Duration) []time.Time {
+	out := make([]time.Time, bucketCount(r, step))
+	for i := range out {
+		out[i] = r.From.Add(time.Duration(i) * step).UTC()
 	}
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("analysis: %s: %w", op, err)
-	}
-	var ex *clickhouse.Exception
-	if errors.As(err, &ex) {
-		const unknownTable, unknownDatabase = 60, 81
-		if ex.Code == unknownTable || ex.Code == unknownDatabase {
-			return fmt.Errorf("analysis: %s: %w: schema not created yet (%v)", op, ErrUnavailable, err)
-		}
-		return fmt.Errorf("analysis: %s: %w", op, err)
-	}
-	// Everything else — dial errors, EOF, timeouts, a dead connection —
-	// means ClickHouse did not answer.
-	return fmt.Errorf("analysis: %s: %w: %v", op, ErrUnavailable, err)
-}
-
-// scanFailed: a row that does not decode is faasight's bug, not an outage.
-func scanFailed(op string, err error) error {
-	return fmt.Errorf("analysis: %s: decode row: %w", op, err)
+	return out
 }
 
 // Ready reports whether ClickHouse answers and the schema is in place.
 func (s *Reports) Ready(ctx context.Context) error {
 	var n uint64
 	if err := s.conn.QueryRow(ctx, s.sql["ready"], s.db).Scan(&n); err != nil {
-		return classify("ready", err)
+		return s.classify(ctx, "ready", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("analysis: %w: schema not created yet", ErrUnavailable)
+		return fmt.Errorf("analysis: %w: schema not created yet (run faasight migrate)", ErrUnavailable)
 	}
 	return nil
 }
 
-// nsToMs converts nanoseconds to float milliseconds.
+// nsToMs converts nanoseconds to float milliseconds, only for presentation.
 func nsToMs(ns uint64) float64 { return float64(ns) / 1e6 }
 
 func percentiles(p50, p90, p95, p99, max uint64) Percentiles {
@@ -183,17 +215,38 @@ func rate(part, whole uint64) float64 {
 	return float64(part) / float64(whole)
 }
 
-// Functions lists every function with an invocation in r.
+// Functions lists every function with an invocation in r, sorted by name.
 func (s *Reports) Functions(ctx context.Context, r Range) ([]FunctionSummary, error) {
 	if err := checkRange(r); err != nil {
 		return nil, err
 	}
+	out, err := s.functionRows(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	items, _, err := s.costItems(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	perFunction := make(map[string]decimal.Decimal, len(out))
+	for _, it := range items {
+		perFunction[it.item.Function] = perFunction[it.item.Function].Add(it.total)
+	}
+	for i := range out {
+		out[i].CostUSD = perFunction[out[i].Name].InexactFloat64()
+	}
+	return out, nil
+}
+
+// functionRows runs functions.sql; its rows are closed before the cost
+// query runs, so a Functions call holds one connection at a time.
+func (s *Reports) functionRows(ctx context.Context, r Range) ([]FunctionSummary, error) {
 	rows, err := s.conn.Query(ctx, s.sql["functions"], windowArgs(r)...)
 	if err != nil {
-		return nil, classify("functions", err)
+		return nil, s.classify(ctx, "functions", err)
 	}
 	defer rows.Close()
-	var out []FunctionSummary
+	out := []FunctionSummary{} // [] rather than null in JSON
 	for rows.Next() {
 		var f FunctionSummary
 		var p50, p90, p95, p99, max uint64
@@ -206,28 +259,17 @@ func (s *Reports) Functions(ctx context.Context, r Range) ([]FunctionSummary, er
 		out = append(out, f)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, classify("functions", err)
-	}
-	items, _, err := s.costItems(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	perFunction := map[string]decimal.Decimal{}
-	for _, it := range items {
-		perFunction[it.item.Function] = perFunction[it.item.Function].Add(it.total)
-	}
-	for i := range out {
-		out[i].CostUSD = perFunction[out[i].Name].InexactFloat64()
+		return nil, s.classify(ctx, "functions", err)
 	}
 	return out, nil
 }
 
 // known distinguishes "no invocations in this window" from "no such
-// function".
+// function": an empty window of a known function is a zero report.
 func (s *Reports) known(ctx context.Context, tenant, function string) error {
 	var n uint64
 	if err := s.conn.QueryRow(ctx, s.sql["known_function"], tenant, function).Scan(&n); err != nil {
-		return classify("look up function", err)
+		return s.classify(ctx, "look up function", err)
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: %q", ErrUnknownFunction, function)
@@ -236,157 +278,89 @@ func (s *Reports) known(ctx context.Context, tenant, function string) error {
 }
 
 // ColdStarts reports how often function cold-started and what it cost in
-// latency, with a series of step-long buckets.
+// latency, with a series of step-long buckets aligned to r.From.
 func (s *Reports) ColdStarts(ctx context.Context, r Range, function string, step time.Duration) (ColdStartReport, error) {
 	rep := ColdStartReport{Function: function}
-	if err := checkRange(r); err != nil {
-		return rep, err
-	}
-	if err := checkStep(r, step); err != nil {
+	if err := checkSeries(r, function, step); err != nil {
 		return rep, err
 	}
 	args := append(windowArgs(r), function)
 	var q [15]uint64
 	if err := s.conn.QueryRow(ctx, s.sql["coldstarts"], args...).Scan(&rep.Invocations, &rep.ColdStarts,
 		&q[0], &q[1], &q[2], &q[3], &q[4], &q[5], &q[6], &q[7], &q[8], &q[9], &q[10], &q[11], &q[12], &q[13], &q[14]); err != nil {
-		return rep, classify("cold starts", err)
+		return rep, s.classify(ctx, "cold starts", err)
+	}
+	times := seriesTimes(r, step)
+	rep.Series = make([]ColdStartBucket, len(times))
+	for i, t := range times {
+		rep.Series[i].Time = t
 	}
 	if rep.Invocations == 0 {
-		if err := s.known(ctx, r.Tenant, function); err != nil {
-			return rep, err
-		}
+		// Nothing in the window: the series stays zero, and only the
+		// question whether the function exists at all is left.
+		return rep, s.known(ctx, r.Tenant, function)
 	}
 	rep.ColdStartRate = rate(rep.ColdStarts, rep.Invocations)
 	rep.ColdDurationMs = percentiles(q[0], q[1], q[2], q[3], q[4])
 	rep.WarmDurationMs = percentiles(q[5], q[6], q[7], q[8], q[9])
 	rep.InitDurationMs = percentiles(q[10], q[11], q[12], q[13], q[14])
 
-	rep.Series = make([]ColdStartBucket, bucketCount(r, step))
-	for i := range rep.Series {
-		rep.Series[i].Time = r.From.Add(time.Duration(i) * step).UTC()
-	}
-	seriesArgs := append([]any{unixNs(r.From), uint64(step)}, args...)
-	rows, err := s.conn.Query(ctx, s.sql["coldstart_series"], seriesArgs...)
+	rows, err := s.conn.Query(ctx, s.sql["coldstart_series"], append([]any{unixNs(r.From), uint64(step)}, args...)...)
 	if err != nil {
-		return rep, classify("cold-start series", err)
+		return rep, s.classify(ctx, "cold-start series", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var b int64 // start_ns - from: ClickHouse makes a difference of UInt64 signed
-		var n, cold uint64
+		var b, n, cold uint64
 		if err := rows.Scan(&b, &n, &cold); err != nil {
 			return rep, scanFailed("cold-start series", err)
 		}
-		if b < 0 || b >= int64(len(rep.Series)) {
-			continue // cannot happen: the window bounds the bucket index
+		if b >= uint64(len(rep.Series)) {
+			return rep, fmt.Errorf("analysis: cold-start series: bucket %d outside the window's %d", b, len(rep.Series))
 		}
 		rep.Series[b].Invocations, rep.Series[b].ColdStarts, rep.Series[b].ColdStartRate = n, cold, rate(cold, n)
 	}
-	return rep, classify("cold-start series", rows.Err())
+	return rep, s.classify(ctx, "cold-start series", rows.Err())
 }
 
 // Latency reports duration percentiles of function, overall and per step.
 func (s *Reports) Latency(ctx context.Context, r Range, function string, step time.Duration) (LatencyReport, error) {
 	rep := LatencyReport{Function: function}
-	if err := checkRange(r); err != nil {
-		return rep, err
-	}
-	if err := checkStep(r, step); err != nil {
+	if err := checkSeries(r, function, step); err != nil {
 		return rep, err
 	}
 	args := append(windowArgs(r), function)
 	var n uint64
 	var q [5]uint64
 	if err := s.conn.QueryRow(ctx, s.sql["latency"], args...).Scan(&n, &q[0], &q[1], &q[2], &q[3], &q[4]); err != nil {
-		return rep, classify("latency", err)
+		return rep, s.classify(ctx, "latency", err)
+	}
+	times := seriesTimes(r, step)
+	rep.Series = make([]LatencyBucket, len(times))
+	for i, t := range times {
+		rep.Series[i].Time = t
 	}
 	if n == 0 {
-		if err := s.known(ctx, r.Tenant, function); err != nil {
-			return rep, err
-		}
+		return rep, s.known(ctx, r.Tenant, function)
 	}
 	rep.DurationMs = percentiles(q[0], q[1], q[2], q[3], q[4])
-	rep.Series = make([]LatencyBucket, bucketCount(r, step))
-	for i := range rep.Series {
-		rep.Series[i].Time = r.From.Add(time.Duration(i) * step).UTC()
-	}
+
 	rows, err := s.conn.Query(ctx, s.sql["latency_series"], append([]any{unixNs(r.From), uint64(step)}, args...)...)
 	if err != nil {
-		return rep, classify("latency series", err)
+		return rep, s.classify(ctx, "latency series", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var b int64
-		var cnt uint64
+		var b, cnt uint64
 		var p [5]uint64
 		if err := rows.Scan(&b, &cnt, &p[0], &p[1], &p[2], &p[3], &p[4]); err != nil {
 			return rep, scanFailed("latency series", err)
 		}
-		if b < 0 || b >= int64(len(rep.Series)) {
-			continue
+		if b >= uint64(len(rep.Series)) {
+			return rep, fmt.Errorf("analysis: latency series: bucket %d outside the window's %d", b, len(rep.Series))
 		}
 		pp := percentiles(p[0], p[1], p[2], p[3], p[4])
 		rep.Series[b] = LatencyBucket{Time: rep.Series[b].Time, Invocations: cnt, P50: pp.P50, P90: pp.P90, P95: pp.P95, P99: pp.P99}
 	}
-	return rep, classify("latency series", rows.Err())
-}
-
-// pricedItem keeps the exact total beside the float report item, so that
-// sums are exact too.
-type pricedItem struct {
-	item  CostItem
-	total decimal.Decimal
-}
-
-// Cost prices every (function, provider, region, architecture, memory)
-// combination in r with the catalog.
-func (s *Reports) Cost(ctx context.Context, r Range) (CostReport, error) {
-	rep := CostReport{
-		Currency: s.catalog.Currency, From: r.From.UTC(), To: r.To.UTC(),
-		Catalog: CatalogRef{Name: s.catalog.Name, EffectiveDate: s.catalog.EffectiveDate, Source: s.catalog.Source},
-		Items:   []CostItem{},
-	}
-	if err := checkRange(r); err != nil {
-		return rep, err
-	}
-	items, total, err := s.costItems(ctx, r)
-	if err != nil {
-		return rep, err
-	}
-	for _, it := range items {
-		rep.Items = append(rep.Items, it.item)
-	}
-	rep.TotalUSD = total.InexactFloat64()
-	return rep, nil
-}
-
-func (s *Reports) costItems(ctx context.Context, r Range) ([]pricedItem, decimal.Decimal, error) {
-	rows, err := s.conn.Query(ctx, s.sql["cost"], windowArgs(r)...)
-	if err != nil {
-		return nil, decimal.Zero, classify("cost", err)
-	}
-	defer rows.Close()
-	var items []pricedItem
-	total := decimal.Zero
-	for rows.Next() {
-		var it CostItem
-		if err := rows.Scan(&it.Function, &it.Provider, &it.Region, &it.Architecture, &it.MemoryMB,
-			&it.Invocations, &it.BilledDurationMs); err != nil {
-			return nil, decimal.Zero, scanFailed("cost", err)
-		}
-		c := s.catalog.Price(pricing.Usage{Provider: it.Provider, Region: it.Region, Architecture: it.Architecture,
-			MemoryMB: it.MemoryMB, Invocations: it.Invocations, BilledDurationMs: it.BilledDurationMs})
-		it.GBSeconds = c.GBSeconds.InexactFloat64()
-		it.RequestUSD = c.Request.InexactFloat64()
-		it.ComputeUSD = c.Compute.InexactFloat64()
-		it.TotalUSD = c.Total.InexactFloat64()
-		it.Note = c.Note
-		items = append(items, pricedItem{item: it, total: c.Total})
-		total = total.Add(c.Total)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, decimal.Zero, classify("cost", err)
-	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].item.Function < items[j].item.Function })
-	return items, total, nil
+	return rep, s.classify(ctx, "latency series", rows.Err())
 }

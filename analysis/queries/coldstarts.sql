@@ -2,9 +2,9 @@
 -- invocations apart, and the INIT phase of the cold ones that report it.
 SELECT
     n, cold,
-    {{pct "cd" 500}}, {{pct "cd" 900}}, {{pct "cd" 950}}, {{pct "cd" 990}}, cd[length(cd)],
-    {{pct "wd" 500}}, {{pct "wd" 900}}, {{pct "wd" 950}}, {{pct "wd" 990}}, wd[length(wd)],
-    {{pct "id" 500}}, {{pct "id" 900}}, {{pct "id" 950}}, {{pct "id" 990}}, id[length(id)]
+    {{pct "cd" 500}}, {{pct "cd" 900}}, {{pct "cd" 950}}, {{pct "cd" 990}}, cd[-1],
+    {{pct "wd" 500}}, {{pct "wd" 900}}, {{pct "wd" 950}}, {{pct "wd" 990}}, wd[-1],
+    {{pct "id" 500}}, {{pct "id" 900}}, {{pct "id" 950}}, {{pct "id" 990}}, id[-1]
 FROM (
     SELECT
         count() AS n,
@@ -13,5 +13,5 @@ FROM (
         arraySort(groupArrayIf(duration_ns, cold_start = 0)) AS wd,
         arraySort(groupArrayIf(init_duration_ns, cold_start = 1 AND init_duration_ns > 0)) AS id
     FROM {{.DB}}.invocations FINAL
-    WHERE {{window}} AND function = ?
+    WHERE {{template "window"}} AND function = ?
 )

@@ -5,9 +5,9 @@
 SELECT
     function, provider, region, architecture, memory_mb,
     count(),
-    sum(if(billed_duration_ms > 0, billed_duration_ms,
-           intDiv(duration_ns + if(cold_start = 1, init_duration_ns, 0) + 999999, 1000000)))
+    toUInt64(sum(if(billed_duration_ms > 0, billed_duration_ms,
+        intDiv(duration_ns + if(cold_start = 1, init_duration_ns, 0) + 999999, 1000000))))
 FROM {{.DB}}.invocations FINAL
-WHERE {{window}}
+WHERE {{template "window"}}
 GROUP BY function, provider, region, architecture, memory_mb
 ORDER BY function, architecture, memory_mb, provider, region
