@@ -65,7 +65,7 @@ func costCSV(rep analysis.CostReport) ([]byte, error) {
 	for _, it := range rep.Items {
 		row := []string{
 			it.Function, it.Provider, it.Region, it.Architecture, u(uint64(it.MemoryMB)), u(it.Invocations),
-			u(it.BilledDurationMs), f(it.GBSeconds), f(it.RequestUSD), f(it.ComputeUSD), f(it.TotalUSD), costNote(it),
+			u(it.BilledDurationMs), f(it.GBSeconds), f(it.RequestUSD), f(it.ComputeUSD), f(it.TotalUSD), it.Note,
 		}
 		if err := w.Write(row); err != nil {
 			return nil, fmt.Errorf("cost csv: %w", err)
@@ -77,6 +77,3 @@ func costCSV(rep analysis.CostReport) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
-// costNote is the note of a cost line: why it is not (fully) priced.
-func costNote(it analysis.CostItem) string { return it.Note }

@@ -1,15 +1,12 @@
 package api
 
-import (
-	"time"
+import "github.com/faasight/faasight/analysis"
 
-	"github.com/faasight/faasight/analysis"
-)
-
-// The JSON shapes of the API. They are declared here rather than taken from
-// analysis so that the contract is exactly what openapi.json says: a field
-// analysis adds does not appear in a response until it is added here and
-// to the document. Slices are never nil: an empty list is [], not null.
+// The JSON shapes of the API where they differ from analysis's report
+// types: each endpoint lists its own set of percentiles. Everything else is
+// analysis's JSON as it is; the tests validate every response against
+// openapi.json, so a field added there without the document fails them.
+// Slices are never nil: an empty list is [], not null.
 
 type errorResponse struct {
 	Error string `json:"error"`
@@ -86,35 +83,19 @@ func newFunctionsResponse(fs []analysis.FunctionSummary) functionsResponse {
 }
 
 type coldStartResponse struct {
-	Function       string               `json:"function"`
-	Invocations    uint64               `json:"invocations"`
-	ColdStarts     uint64               `json:"cold_starts"`
-	ColdStartRate  float64              `json:"cold_start_rate"`
-	ColdDurationMs coldStartPercentiles `json:"cold_duration_ms"`
-	WarmDurationMs coldStartPercentiles `json:"warm_duration_ms"`
-	InitDurationMs coldStartPercentiles `json:"init_duration_ms"`
-	Series         []coldStartBucket    `json:"series"`
-}
-
-type coldStartBucket struct {
-	Time          time.Time `json:"time"`
-	Invocations   uint64    `json:"invocations"`
-	ColdStarts    uint64    `json:"cold_starts"`
-	ColdStartRate float64   `json:"cold_start_rate"`
+	Function       string                     `json:"function"`
+	Invocations    uint64                     `json:"invocations"`
+	ColdStarts     uint64                     `json:"cold_starts"`
+	ColdStartRate  float64                    `json:"cold_start_rate"`
+	ColdDurationMs coldStartPercentiles       `json:"cold_duration_ms"`
+	WarmDurationMs coldStartPercentiles       `json:"warm_duration_ms"`
+	InitDurationMs coldStartPercentiles       `json:"init_duration_ms"`
+	Series         []analysis.ColdStartBucket `json:"series"`
 }
 
 func newColdStartResponse(r analysis.ColdStartReport) coldStartResponse {
 	three := func(p analysis.Percentiles) coldStartPercentiles {
 		return coldStartPercentiles{P50: p.P50, P90: p.P90, P99: p.P99}
-	}
-	series := make([]coldStartBucket, 0, len(r.Series))
-	for _, b := range r.Series {
-		series = append(series, coldStartBucket{
-			Time:          b.Time.UTC(),
-			Invocations:   b.Invocations,
-			ColdStarts:    b.ColdStarts,
-			ColdStartRate: b.ColdStartRate,
-		})
 	}
 	return coldStartResponse{
 		Function:       r.Function,
@@ -124,99 +105,37 @@ func newColdStartResponse(r analysis.ColdStartReport) coldStartResponse {
 		ColdDurationMs: three(r.ColdDurationMs),
 		WarmDurationMs: three(r.WarmDurationMs),
 		InitDurationMs: three(r.InitDurationMs),
-		Series:         series,
+		Series:         nonNil(r.Series),
 	}
 }
 
 type latencyResponse struct {
-	Function   string             `json:"function"`
-	DurationMs latencyPercentiles `json:"duration_ms"`
-	Series     []latencyBucket    `json:"series"`
-}
-
-type latencyBucket struct {
-	Time        time.Time `json:"time"`
-	Invocations uint64    `json:"invocations"`
-	P50         float64   `json:"p50"`
-	P90         float64   `json:"p90"`
-	P95         float64   `json:"p95"`
-	P99         float64   `json:"p99"`
+	Function   string                   `json:"function"`
+	DurationMs latencyPercentiles       `json:"duration_ms"`
+	Series     []analysis.LatencyBucket `json:"series"`
 }
 
 func newLatencyResponse(r analysis.LatencyReport) latencyResponse {
-	series := make([]latencyBucket, 0, len(r.Series))
-	for _, b := range r.Series {
-		series = append(series, latencyBucket{
-			Time:        b.Time.UTC(),
-			Invocations: b.Invocations,
-			P50:         b.P50,
-			P90:         b.P90,
-			P95:         b.P95,
-			P99:         b.P99,
-		})
-	}
 	d := r.DurationMs
 	return latencyResponse{
 		Function:   r.Function,
 		DurationMs: latencyPercentiles{P50: d.P50, P90: d.P90, P95: d.P95, P99: d.P99, Max: d.Max},
-		Series:     series,
+		Series:     nonNil(r.Series),
 	}
 }
 
-type costResponse struct {
-	Currency string     `json:"currency"`
-	From     time.Time  `json:"from"`
-	To       time.Time  `json:"to"`
-	Catalog  catalogRef `json:"catalog"`
-	TotalUSD float64    `json:"total_usd"`
-	Items    []costItem `json:"items"`
-}
-
-type catalogRef struct {
-	Name          string `json:"name"`
-	EffectiveDate string `json:"effective_date"`
-	Source        string `json:"source"`
-}
-
-type costItem struct {
-	Function         string  `json:"function"`
-	Provider         string  `json:"provider"`
-	Region           string  `json:"region"`
-	Architecture     string  `json:"architecture"`
-	MemoryMB         uint32  `json:"memory_mb"`
-	Invocations      uint64  `json:"invocations"`
-	BilledDurationMs uint64  `json:"billed_duration_ms"`
-	GBSeconds        float64 `json:"gb_seconds"`
-	RequestUSD       float64 `json:"request_usd"`
-	ComputeUSD       float64 `json:"compute_usd"`
-	TotalUSD         float64 `json:"total_usd"`
-	Note             string  `json:"note,omitempty"`
-}
-
-func newCostResponse(r analysis.CostReport) costResponse {
-	items := make([]costItem, 0, len(r.Items))
-	for _, it := range r.Items {
-		items = append(items, costItem{
-			Function:         it.Function,
-			Provider:         it.Provider,
-			Region:           it.Region,
-			Architecture:     it.Architecture,
-			MemoryMB:         it.MemoryMB,
-			Invocations:      it.Invocations,
-			BilledDurationMs: it.BilledDurationMs,
-			GBSeconds:        it.GBSeconds,
-			RequestUSD:       it.RequestUSD,
-			ComputeUSD:       it.ComputeUSD,
-			TotalUSD:         it.TotalUSD,
-			Note:             costNote(it),
-		})
+// nonNil makes an empty list [] in JSON, not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return costResponse{
-		Currency: r.Currency,
-		From:     r.From.UTC(),
-		To:       r.To.UTC(),
-		Catalog:  catalogRef{Name: r.Catalog.Name, EffectiveDate: r.Catalog.EffectiveDate, Source: r.Catalog.Source},
-		TotalUSD: r.TotalUSD,
-		Items:    items,
-	}
+	return s
+}
+
+// newCostResponse: analysis.CostReport's JSON is the contract as it is; only
+// nil items become [].
+func newCostResponse(r analysis.CostReport) analysis.CostReport {
+	r.Items = nonNil(r.Items)
+	r.From, r.To = r.From.UTC(), r.To.UTC()
+	return r
 }
