@@ -21,6 +21,16 @@ import (
 // Type is the component type: `exporters: faasight:`.
 var Type = component.MustNewType("faasight")
 
+// Batch bounds of the sending queue, in spans: ClickHouse wants few large
+// inserts (each creates a part per table, and merging many small parts
+// competes with the inserts — 10k-span batches halved ingest throughput in
+// docs/benchmarks.md), and 200 ms of waiting keeps data fresh.
+const (
+	DefaultBatchMinSize  = 50_000
+	DefaultBatchMaxSize  = 200_000
+	DefaultFlushInterval = 200 * time.Millisecond
+)
+
 // NewFactory returns the exporter's factory.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(Type, createDefaultConfig,
@@ -33,12 +43,10 @@ func createDefaultConfig() component.Config {
 	// or ten thousand, and the bound is about memory and disk.
 	queue.Sizer = exporterhelper.RequestSizerTypeItems
 	queue.QueueSize = 1_000_000
-	// One ClickHouse insert per 10k-50k spans: ClickHouse wants few large
-	// inserts (each creates a part), and 200 ms keeps data fresh.
 	batch := exporterhelper.NewDefaultBatchConfig()
-	batch.MinSize = 10_000
-	batch.MaxSize = 50_000
-	batch.FlushTimeout = 200 * time.Millisecond
+	batch.MinSize = DefaultBatchMinSize
+	batch.MaxSize = DefaultBatchMaxSize
+	batch.FlushTimeout = DefaultFlushInterval
 	queue.Batch = configoptional.Some(batch)
 	queue.NumConsumers = 4
 

@@ -76,13 +76,6 @@ var defaultTemplate string
 
 var defaultConfig = template.Must(template.New("default.yaml").Option("missingkey=error").Parse(defaultTemplate))
 
-// Batch bounds of the sending queue: ClickHouse wants few large inserts
-// (each insert creates a part), 200 ms of waiting keeps data fresh.
-const (
-	batchMin = 50_000
-	batchMax = 200_000
-)
-
 // DefaultConfig renders the built-in collector configuration for opts.
 func DefaultConfig(opts Options) (string, error) {
 	if opts.QueueSize <= 0 {
@@ -91,7 +84,7 @@ func DefaultConfig(opts Options) (string, error) {
 	data := struct {
 		Options
 		BatchMin, BatchMax int
-	}{opts, min(batchMin, opts.QueueSize), min(batchMax, opts.QueueSize)}
+	}{opts, min(faasightexporter.DefaultBatchMinSize, opts.QueueSize), min(faasightexporter.DefaultBatchMaxSize, opts.QueueSize)}
 	var b bytes.Buffer
 	if err := defaultConfig.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("pipeline: render default config: %w", err)
