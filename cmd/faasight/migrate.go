@@ -45,7 +45,7 @@ func migrate(cmd *cobra.Command, dsn, dataDir string, chPort int) error {
 			return err
 		}
 		defer srv.Stop() //nolint:errcheck // best effort on the way out
-		dsn = "clickhouse://" + srv.Addr() + "/" + ingest.DefaultDatabase
+		dsn = srv.DSN(ingest.DefaultDatabase)
 	}
 	conn, db, err := ingest.Open(dsn)
 	if err != nil {

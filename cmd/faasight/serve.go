@@ -114,7 +114,7 @@ func serve(ctx context.Context, o serveOptions) error {
 				logger.Error("stop ClickHouse", "err", err)
 			}
 		}()
-		dsn = "clickhouse://" + srv.Addr() + "/" + ingest.DefaultDatabase
+		dsn = srv.DSN(ingest.DefaultDatabase)
 		logger.Info("private ClickHouse is up", "addr", srv.Addr(), "data", filepath.Join(o.dataDir, "clickhouse"))
 	}
 
