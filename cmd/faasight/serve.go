@@ -33,6 +33,7 @@ type serveOptions struct {
 	fsync      bool
 	logLevel   string
 	chTCPPort  int
+	metrics    string
 }
 
 func newServeCommand() *cobra.Command {
@@ -65,6 +66,7 @@ server (native protocol DSN, e.g. clickhouse://user:pass@host:9000/faasight).`,
 	f.IntVar(&o.queueSize, "queue-size", 2_000_000, "spans the on-disk ingest queue holds before senders are told to back off")
 	f.BoolVar(&o.fsync, "fsync", false, "fsync every queue write (survives power loss, not only a crash; slower)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&o.metrics, "metrics-addr", "127.0.0.1:8888", "serve faasight's ingest metrics (Prometheus format, /metrics) here; empty disables them")
 	f.IntVar(&o.chTCPPort, "clickhouse-port", 19000, "native port of the private ClickHouse (ignored with --clickhouse)")
 	addConfigFlag(cmd)
 	return cmd
@@ -145,7 +147,8 @@ func serve(ctx context.Context, o serveOptions) error {
 		collectorLevel = "warn"
 	}
 	pipe, err := pipeline.Start(ctx, pipeline.Options{DSN: dsn, Tenant: o.tenant, GRPCAddr: o.grpcAddr, HTTPAddr: o.httpAddr,
-		QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: collectorLevel},
+		QueueDir: filepath.Join(o.dataDir, "queue"), QueueSize: o.queueSize, FSync: o.fsync, LogLevel: collectorLevel,
+		MetricsAddr: o.metrics},
 		o.otelConfig, version)
 	if err != nil {
 		return err

@@ -11,8 +11,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"text/template"
 	"time"
 
@@ -69,6 +71,11 @@ type Options struct {
 	// process crash, at the cost of one fsync per request.
 	FSync    bool
 	LogLevel string // collector log level: debug, info, warn, error
+	// MetricsAddr (host:port) serves the collector's own metrics —
+	// otelcol_receiver_accepted_spans_total, otelcol_exporter_queue_size,
+	// otelcol_exporter_send_failed_spans_total and more — in the
+	// Prometheus format at /metrics; empty disables them.
+	MetricsAddr string
 }
 
 //go:embed default.yaml.tmpl
@@ -84,7 +91,20 @@ func DefaultConfig(opts Options) (string, error) {
 	data := struct {
 		Options
 		BatchMin, BatchMax int
-	}{opts, min(faasightexporter.DefaultBatchMinSize, opts.QueueSize), min(faasightexporter.DefaultBatchMaxSize, opts.QueueSize)}
+		MetricsHost        string
+		MetricsPort        int
+	}{Options: opts, BatchMin: min(faasightexporter.DefaultBatchMinSize, opts.QueueSize),
+		BatchMax: min(faasightexporter.DefaultBatchMaxSize, opts.QueueSize)}
+	if opts.MetricsAddr != "" {
+		host, port, err := net.SplitHostPort(opts.MetricsAddr)
+		if err != nil {
+			return "", fmt.Errorf("pipeline: metrics address %q: %w", opts.MetricsAddr, err)
+		}
+		if data.MetricsPort, err = strconv.Atoi(port); err != nil {
+			return "", fmt.Errorf("pipeline: metrics address %q: port: %w", opts.MetricsAddr, err)
+		}
+		data.MetricsHost = host
+	}
 	var b bytes.Buffer
 	if err := defaultConfig.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("pipeline: render default config: %w", err)

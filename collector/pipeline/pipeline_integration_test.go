@@ -2,7 +2,10 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,6 +39,7 @@ func TestPipelineWritesEverySpan(t *testing.T) {
 		DSN: chtest.DSN(srv, db), Tenant: "default",
 		GRPCAddr: freeAddr(t), HTTPAddr: freeAddr(t),
 		QueueDir: filepath.Join(t.TempDir(), "queue"), QueueSize: 100_000, LogLevel: "warn",
+		MetricsAddr: freeAddr(t),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -82,6 +86,17 @@ func TestPipelineWritesEverySpan(t *testing.T) {
 	if invRows != uint64(len(invs)) || spanRows != wantSpans {
 		t.Fatalf("stored %d invocations and %d spans, want %d and %d", invRows, spanRows, len(invs), wantSpans)
 	}
+	// The collector's own metrics say the same, in Prometheus format.
+	resp, err := http.Get("http://" + opts.MetricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := fmt.Sprintf(`otelcol_exporter_sent_spans{exporter="faasight"} %d`, wantSpans); !strings.Contains(string(body), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+
 	var clientSpans uint64
 	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".spans FINAL WHERE kind = 'CLIENT' AND attr_values[indexOf(attr_keys, 'rpc.system')] = 'aws-api'").Scan(&clientSpans); err != nil {
 		t.Fatal(err)
