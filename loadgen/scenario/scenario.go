@@ -40,8 +40,8 @@ type Settings struct {
 
 // Function is one deployed function and the load on it.
 type Function struct {
-	Name     string         `yaml:"name"`
-	Code     string         `yaml:"function"` // reference function: sleep, dynamic-html, ...
+	Name     string `yaml:"name"`
+	Code     string `yaml:"function"` // reference function: sleep, dynamic-html, ...
 	Settings `yaml:",inline"`
 	Payload  map[string]any `yaml:"payload"`
 	Arrival  Arrival        `yaml:"arrival"`
