@@ -22,6 +22,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/faasight/faasight/loadgen/spanids"
 )
 
 // Function is a deployed function: what its resource attributes say.
@@ -159,7 +161,7 @@ func newProvider(ctx context.Context, opts Options, f Function) (*sdktrace.Trace
 	res := resource.NewWithAttributes(semconv.SchemaURL, attrs...)
 	return sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
-		sdktrace.WithIDGenerator(invocationIDs{}),
+		sdktrace.WithIDGenerator(spanids.Generator{}),
 		sdktrace.WithBatcher(exp,
 			sdktrace.WithBlocking(),
 			sdktrace.WithMaxQueueSize(20_000),
@@ -194,7 +196,7 @@ func emit(tr trace.Tracer, f Function, inv Invocation) {
 	if inv.ColdStart {
 		attrs = append(attrs, attribute.Float64("faasight.init_duration_ms", float64(inv.InitDuration)/1e6))
 	}
-	ctx, span := tr.Start(withInvocation(context.Background(), inv.InvocationID), f.Name,
+	ctx, span := tr.Start(spanids.WithInvocation(context.Background(), inv.InvocationID), f.Name,
 		trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithTimestamp(inv.Start),
 		trace.WithAttributes(attrs...))
