@@ -157,12 +157,15 @@ func TestPriceFloat(t *testing.T) {
 // TestPriceBrokenCatalog: a catalog built in code skips Parse's validation;
 // its bad price is an error, not a panic and not a silent zero.
 func TestPriceBrokenCatalog(t *testing.T) {
-	c := &Catalog{Name: "hand-made", Provider: "aws", Regions: map[string]RegionPrices{
-		"us-east-1": {RequestPerMillion: "0.20", GBSecond: map[string]string{"x86_64": "cheap"}},
-	}}
-	_, err := c.Price(Usage{Provider: "aws", Region: "us-east-1", Architecture: "x86_64", MemoryMB: 128, Invocations: 1})
-	if err == nil || !strings.Contains(err.Error(), "regions.us-east-1.gb_second.x86_64") {
-		t.Fatalf("error %v, want it to name regions.us-east-1.gb_second.x86_64", err)
+	c := &Catalog{Name: "hand-made", Provider: "aws", Model: "aws-lambda",
+		RegionGroups: map[string][]string{"std": {"us-east-1"}},
+		Prices: []PriceEntry{
+			{Meter: "requests", Unit: "request", Per: "1000000", Regions: "std", EffectiveFrom: "2024-01-01", Price: "0.20"},
+			{Meter: "duration.x86_64", Unit: "GB-second", Regions: "std", EffectiveFrom: "2024-01-01", Price: "cheap"},
+		}}
+	_, err := c.Price(Usage{Provider: "aws", Region: "us-east-1", Architecture: "x86_64", MemoryMB: 128, Invocations: 1, BilledDurationMs: 1})
+	if err == nil || !strings.Contains(err.Error(), "duration.x86_64 price") {
+		t.Fatalf("error %v, want it to name duration.x86_64 price", err)
 	}
 }
 
@@ -188,28 +191,35 @@ func TestBilledMs(t *testing.T) {
 	}
 }
 
-// TestCatalogGolden: the default catalog loads to exactly what
-// testdata/aws-lambda.golden.json holds, so a price change is a reviewed
-// diff (regenerate with go test ./analysis/pricing -run Golden -update).
+// TestCatalogGolden: every embedded catalog loads to exactly what
+// testdata/<name>.golden.json holds, so a price change is a reviewed diff
+// (regenerate with go test ./analysis/pricing -run Golden -update).
 func TestCatalogGolden(t *testing.T) {
-	c := mustLoad(t)
-	got, err := json.MarshalIndent(c, "", "  ")
+	all, err := Catalogs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got = append(got, '\n')
-	golden := filepath.Join("testdata", "aws-lambda.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("catalog differs from %s (run with -update after checking the prices):\n%s", golden, got)
+	for name, c := range all {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(c, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("catalog differs from %s (run with -update after checking the prices):\n%s", golden, got)
+			}
+		})
 	}
 }
 
@@ -222,13 +232,20 @@ func TestStandardRegions(t *testing.T) {
 		t.Errorf("catalog header: %+v", c)
 	}
 	for _, region := range []string{"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"} {
-		p, ok := c.Regions[region]
-		if !ok {
-			t.Errorf("region %s missing", region)
-			continue
-		}
-		if p.RequestPerMillion != "0.20" || p.GBSecond["x86_64"] != "0.0000166667" || p.GBSecond["arm64"] != "0.0000133334" {
-			t.Errorf("%s: %+v", region, p)
+		for meter, want := range map[string]string{"requests": "0.20", "duration.x86_64": "0.0000166667", "duration.arm64": "0.0000133334",
+			"provisioned.x86_64": "0.0000041667", "provisioned_duration.x86_64": "0.0000097222", "ephemeral_storage": "0.0000000309"} {
+			e, ok := c.entry(meter, region, "2025-09-15")
+			if !ok {
+				t.Errorf("%s: no %s price", region, meter)
+				continue
+			}
+			got := e.Price
+			if len(e.Tiers) > 0 {
+				got = e.Tiers[0].Price
+			}
+			if got != want {
+				t.Errorf("%s %s = %s, want %s", region, meter, got, want)
+			}
 		}
 	}
 }
