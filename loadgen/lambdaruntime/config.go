@@ -65,6 +65,7 @@ type Function struct {
 
 	MemoryMB     int    // recorded, exported as AWS_LAMBDA_FUNCTION_MEMORY_SIZE; see package doc
 	Architecture string // "x86_64" or "arm64"; the host's when empty
+	Provider     string // the cloud this function mimics (recorded in the ledger, for pricing)
 	Region       string
 	Account      string
 
@@ -84,6 +85,11 @@ type Options struct {
 	InitTimeout    time.Duration
 	StopGrace      time.Duration
 	ReapInterval   time.Duration
+	// TraceHeader, if set, gives the X-Ray trace header handed to the
+	// function for an invocation (Lambda-Runtime-Trace-Id), so that a
+	// platform span recorded later can be its spans' parent. Default: a
+	// fresh unsampled trace id, as Lambda without tracing.
+	TraceHeader func(requestID string) string
 }
 
 // Recorder keeps the ground truth: one call per invocation, in the order

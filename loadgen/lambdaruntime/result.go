@@ -21,6 +21,8 @@ type Result struct {
 	Environment  string    `json:"environment,omitempty"` // empty when throttled
 	MemoryMB     int       `json:"memory_mb"`
 	Architecture string    `json:"architecture"`
+	Provider     string    `json:"provider,omitempty"`
+	Region       string    `json:"region,omitempty"`
 	Start        time.Time `json:"start"` // the event handed to the runtime (throttled: refused)
 	// Duration runs from handing the event to the function's runtime until
 	// its response or error arrived (timeout: until the deadline).

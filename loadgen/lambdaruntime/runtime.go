@@ -153,6 +153,8 @@ func (r *Runtime) Invoke(ctx context.Context, name string, payload []byte) (Resu
 		Version:      f.cfg.Version,
 		MemoryMB:     f.cfg.MemoryMB,
 		Architecture: f.cfg.Architecture,
+		Provider:     f.cfg.Provider,
+		Region:       f.cfg.Region,
 		Start:        time.Now(),
 	}
 	e, cold, err := r.acquire(f)
@@ -285,7 +287,7 @@ func (r *Runtime) run(e *environment, res *Result, payload []byte) {
 		id:       res.RequestID,
 		payload:  payload,
 		deadline: start.Add(timeout),
-		traceID:  traceID(start),
+		traceID:  r.traceHeader(res.RequestID, start),
 		done:     make(chan outcome, 1),
 	}
 	res.Start = start
@@ -469,6 +471,15 @@ func (r *Runtime) Close() error {
 	}
 	r.wg.Wait()
 	return nil
+}
+
+// traceHeader is the X-Ray trace header for an invocation: the platform's
+// (Options.TraceHeader) or a fresh unsampled one.
+func (r *Runtime) traceHeader(requestID string, t time.Time) string {
+	if r.opts.TraceHeader != nil {
+		return r.opts.TraceHeader(requestID)
+	}
+	return traceID(t)
 }
 
 // traceID is an X-Ray trace header (unsampled), what Lambda passes in
