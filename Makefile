@@ -7,12 +7,19 @@ LDFLAGS := -X main.version=$(VERSION)
 # servers and load both cores.
 TEST_FLAGS ?= -count=1 -p 1 -timeout 25m
 
-.PHONY: all build run test unit vet clickhouse bench clean
+FUNCTIONS := sleep dynamic-html thumbnailer compression graph-bfs crud
+
+.PHONY: all build functions run test unit vet clickhouse bench loadtest clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/faasight
+
+# The load generator's reference functions, one binary each.
+functions:
+	@mkdir -p bin/functions
+	@for f in $(FUNCTIONS); do $(GO) build -o bin/functions/$$f ./loadgen/functions/$$f || exit 1; done
 
 # Installs Debian's clickhouse-server if no ClickHouse binary is present.
 clickhouse:
@@ -29,6 +36,12 @@ vet:
 
 test: clickhouse vet
 	$(GO) test $(TEST_FLAGS) ./...
+	$(MAKE) loadtest
+
+# The load generator's 60-second CI scenario against a private faasight,
+# every reported number validated against the run's ledger.
+loadtest: build functions
+	@deploy/loadtest.sh $(BIN)
 
 # Fast tests only (no ClickHouse needed).
 unit:

@@ -12,6 +12,10 @@ const (
 	StatusThrottled Status = "throttled" // the function was at its concurrency limit; nothing ran
 )
 
+// Failed says whether the invocation failed: what its span's ERROR status
+// and faasight's error count reflect.
+func (s Status) Failed() bool { return s == StatusError || s == StatusTimeout }
+
 // Result is one invocation as it happened: what Invoke returns and what
 // the ledger records (the JSON field names are the ledger's format).
 type Result struct {

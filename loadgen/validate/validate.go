@@ -13,11 +13,13 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"time"
 
 	"github.com/faasight/faasight/analysis"
 	"github.com/faasight/faasight/analysis/pricing"
+	"github.com/faasight/faasight/loadgen/lambdaruntime"
 )
 
 // Record is one invocation as it happened.
@@ -32,6 +34,38 @@ type Record struct {
 	Region       string
 	Architecture string
 	MemoryMB     uint32
+}
+
+// FromLedger reads a load generator ledger: the invocations that ran
+// (throttled ones did not) and the window holding them.
+func FromLedger(path string) (records []Record, from, to time.Time, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, from, to, fmt.Errorf("validate: %w", err)
+	}
+	defer f.Close()
+	err = lambdaruntime.ReadLedger(f, func(r lambdaruntime.Result) error {
+		if r.Status == lambdaruntime.StatusThrottled {
+			return nil
+		}
+		records = append(records, Record{Function: r.Function, Start: r.Start, Duration: r.Duration,
+			ColdStart: r.ColdStart, InitDuration: r.InitDuration, Failed: r.Status.Failed(),
+			Provider: r.Provider, Region: r.Region, Architecture: r.Architecture, MemoryMB: uint32(r.MemoryMB)})
+		if from.IsZero() || r.Start.Before(from) {
+			from = r.Start
+		}
+		if end := r.Start.Add(time.Nanosecond); end.After(to) {
+			to = end
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, from, to, fmt.Errorf("validate: ledger %s: %w", path, err)
+	}
+	if len(records) == 0 {
+		return nil, from, to, fmt.Errorf("validate: ledger %s holds no invocation that ran", path)
+	}
+	return records, from, to, nil
 }
 
 // Tolerances of the comparison.
