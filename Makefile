@@ -27,7 +27,7 @@ clickhouse:
 
 # Starts faasight with a private ClickHouse under ./.faasight, sends a burst
 # of sample invocations and prints queries to try. Ctrl-C stops it.
-run: clickhouse build
+run: clickhouse build functions
 	@deploy/run-demo.sh $(BIN)
 
 vet:

@@ -22,8 +22,9 @@ curl -fsS "http://$api/readyz" >/dev/null || { echo "faasight did not become rea
 echo "sending sample invocations over OTLP/gRPC to $otlp ..."
 "$bin" sample --endpoint "$otlp" --count 3000 --window 1h --seed 42
 
-# The queue flushes every 200 ms; give the last batch time to land.
-sleep 1
+echo "running the reference functions for 20 s (loadgen/scenarios/demo.yaml) ..."
+"$bin" loadgen run loadgen/scenarios/demo.yaml --validate --otlp "${FAASIGHT_OTLP_HTTP_ADDR:-127.0.0.1:4318}" \
+  --api "http://$api" --ledger .faasight/demo-ledger.jsonl
 cat <<TXT
 
 faasight is running (pid $pid). Try:
@@ -36,6 +37,7 @@ faasight is running (pid $pid). Try:
   curl -s 'http://$api/api/v1/openapi.json' | head -c 400
 
 Send more:  $bin sample --count 10000
+Load test:  $bin loadgen run loadgen/scenarios/ci-60s.yaml --validate
 Point your functions' OTLP exporter at $otlp (gRPC) or http://${FAASIGHT_OTLP_HTTP_ADDR:-127.0.0.1:4318} (HTTP).
 Ctrl-C stops faasight (data stays in ./.faasight).
 TXT
