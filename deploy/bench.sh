@@ -8,4 +8,4 @@ echo "== end to end: OTLP client -> queryable rows"
 "$bin" bench --spans "${BENCH_SPANS:-500000}"
 echo
 echo "== hot paths (go test -bench)"
-go test -run '^$' -bench . -benchmem -benchtime "${BENCH_TIME:-1s}" ./collector/translate/ ./analysis/
+go test -run '^$' -bench . -benchmem -benchtime "${BENCH_TIME:-1s}" ./collector/translate/ ./analysis/ ./loadgen/lambdaruntime/
