@@ -47,6 +47,9 @@ type Invocation struct {
 	InitDuration time.Duration
 	Failed       bool
 	ErrorMessage string
+	// MaxMemoryUsedMB is the environment's peak memory (Lambda's "Max
+	// Memory Used"), 0 when not measured.
+	MaxMemoryUsedMB int
 }
 
 // TraceHeader is the X-Ray trace header the platform hands the function
@@ -110,6 +113,9 @@ func (e *Emitter) Emit(inv Invocation) error {
 		attribute.String("faas.trigger", f.Trigger),
 		semconv.FaaSInvocationID(inv.RequestID),
 		semconv.FaaSColdstart(inv.ColdStart),
+	}
+	if inv.MaxMemoryUsedMB > 0 {
+		attrs = append(attrs, attribute.Int("faasight.max_memory_used_mb", inv.MaxMemoryUsedMB))
 	}
 	if inv.ColdStart && inv.InitDuration > 0 {
 		attrs = append(attrs, attribute.Float64("faasight.init_duration_ms", float64(inv.InitDuration)/1e6))

@@ -56,7 +56,7 @@ func TestEmitSendsExactInvocationSpans(t *testing.T) {
 	}
 	start := time.Date(2026, 11, 23, 10, 0, 0, 123456789, time.UTC)
 	inv := Invocation{RequestID: "req-1", Function: "thumbs", Start: start, Duration: 12345678 * time.Nanosecond,
-		ColdStart: true, InitDuration: 117810123 * time.Nanosecond, Failed: true, ErrorMessage: "boom"}
+		ColdStart: true, InitDuration: 117810123 * time.Nanosecond, Failed: true, ErrorMessage: "boom", MaxMemoryUsedMB: 87}
 	if err := e.Emit(inv); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestEmitSendsExactInvocationSpans(t *testing.T) {
 	}
 	attrs := s.Attributes().AsRaw()
 	if attrs["faas.coldstart"] != true || attrs["faas.trigger"] != "datasource" || attrs["faas.invocation_id"] != "req-1" ||
-		attrs["faasight.init_duration_ms"] != 117.810123 || s.Status().Code() != ptrace.StatusCodeError || s.Kind() != ptrace.SpanKindServer {
+		attrs["faasight.init_duration_ms"] != 117.810123 || attrs["faasight.max_memory_used_mb"] != int64(87) || s.Status().Code() != ptrace.StatusCodeError || s.Kind() != ptrace.SpanKindServer {
 		t.Errorf("span attributes %v, status %v, kind %v", attrs, s.Status().Code(), s.Kind())
 	}
 	if r := resources[0]; r["faas.name"] != "thumbs" || r["faas.max_memory"] != int64(512<<20) || r["host.arch"] != "arm64" || r["cloud.region"] != "eu-west-1" {

@@ -147,7 +147,8 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 			mu.Unlock()
 			if err := emitter.Emit(platform.Invocation{RequestID: res.RequestID, Function: res.Function,
 				Start: res.Start, Duration: res.Duration, ColdStart: res.ColdStart, InitDuration: res.InitDuration,
-				Failed: res.Status.Failed(), ErrorMessage: res.ErrorMessage}); err != nil {
+				Failed: res.Status.Failed(), ErrorMessage: res.ErrorMessage,
+				MaxMemoryUsedMB: int((res.MaxRSSBytes + 1<<20 - 1) >> 20)}); err != nil {
 				mu.Lock()
 				emitErr = errors.Join(emitErr, err)
 				mu.Unlock()
