@@ -87,18 +87,11 @@ func NewEmitter(ctx context.Context, endpoint string, fns []Function) (*Emitter,
 	return e, nil
 }
 
-// Resource is a function's resource as the platform describes it.
+// Resource is a function's resource as the platform describes it: the
+// same attributes the function's own telemetry carries.
 func Resource(f Function) []attribute.KeyValue {
-	return []attribute.KeyValue{
-		semconv.ServiceName(f.Name),
-		semconv.FaaSName(f.Name),
-		semconv.FaaSVersion(f.Version),
-		semconv.FaaSMaxMemory(f.MemoryMB << 20),
-		attribute.String("cloud.provider", f.Provider),
-		attribute.String("cloud.platform", f.Platform),
-		semconv.CloudRegion(f.Region),
-		attribute.String("host.arch", f.Architecture),
-	}
+	return fnkit.Deployment{Name: f.Name, Version: f.Version, Provider: f.Provider, Platform: f.Platform,
+		Region: f.Region, Architecture: f.Architecture, MemoryMB: f.MemoryMB}.Attributes()
 }
 
 // Emit records inv's span: SERVER, start and end exactly as measured,

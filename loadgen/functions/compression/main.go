@@ -9,9 +9,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )
@@ -89,10 +86,5 @@ func (c *compressor) handle(_ context.Context, e Event) (Response, error) {
 
 func main() {
 	c := &compressor{files: generate(64)}
-	tel, err := fnkit.Setup(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(fnkit.Wrap(tel, "compression", c.handle))
+	fnkit.Start("compression", c.handle)
 }

@@ -17,10 +17,11 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )

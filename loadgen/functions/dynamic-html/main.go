@@ -8,10 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"math/rand/v2"
-	"os"
 	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )
@@ -75,10 +72,5 @@ func (r *renderer) handle(_ context.Context, e Event) (Response, error) {
 
 func main() {
 	r := newRenderer()
-	tel, err := fnkit.Setup(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(fnkit.Wrap(tel, "dynamic-html", r.handle))
+	fnkit.Start("dynamic-html", r.handle)
 }

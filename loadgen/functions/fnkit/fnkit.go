@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -60,26 +61,64 @@ func Setup(ctx context.Context) (*Telemetry, error) {
 	return &Telemetry{provider: tp, Tracer: tp.Tracer("github.com/faasight/faasight/loadgen/functions")}, nil
 }
 
-// Resource is the function's resource, following the FaaS semantic
-// conventions, from the environment variables Lambda sets.
-func Resource() []attribute.KeyValue {
-	name := os.Getenv("AWS_LAMBDA_FUNCTION_NAME")
+// Deployment is what a function's resource says about it.
+type Deployment struct {
+	Name, Version, Instance    string
+	Provider, Platform, Region string
+	Architecture               string
+	MemoryMB                   int
+}
+
+// Attributes is the deployment as resource attributes, following the FaaS
+// semantic conventions. The platform's invocation spans and the function's
+// own spans use the same, so that both describe the same function.
+func (d Deployment) Attributes() []attribute.KeyValue {
 	attrs := []attribute.KeyValue{
-		semconv.ServiceName(name),
-		semconv.FaaSName(name),
-		semconv.FaaSVersion(os.Getenv("AWS_LAMBDA_FUNCTION_VERSION")),
-		semconv.FaaSInstance(os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")),
-		attribute.String("cloud.provider", envOr("FAASIGHT_CLOUD_PROVIDER", "aws")),
-		attribute.String("cloud.platform", envOr("FAASIGHT_CLOUD_PLATFORM", "aws_lambda")),
-		semconv.CloudRegion(envOr("FAASIGHT_CLOUD_REGION", os.Getenv("AWS_REGION"))),
-		attribute.String("host.arch", envOr("FAASIGHT_HOST_ARCH", runtime.GOARCH)),
-		semconv.ProcessRuntimeName("go"),
-		semconv.ProcessRuntimeVersion(strings.TrimPrefix(runtime.Version(), "go")),
+		semconv.ServiceName(d.Name),
+		semconv.FaaSName(d.Name),
+		semconv.FaaSVersion(d.Version),
+		attribute.String("cloud.provider", d.Provider),
+		attribute.String("cloud.platform", d.Platform),
+		semconv.CloudRegion(d.Region),
+		attribute.String("host.arch", d.Architecture),
 	}
-	if mb, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")); err == nil && mb > 0 {
-		attrs = append(attrs, semconv.FaaSMaxMemory(mb<<20)) // the convention says bytes
+	if d.Instance != "" {
+		attrs = append(attrs, semconv.FaaSInstance(d.Instance))
+	}
+	if d.MemoryMB > 0 {
+		attrs = append(attrs, semconv.FaaSMaxMemory(d.MemoryMB<<20)) // the convention says bytes
 	}
 	return attrs
+}
+
+// Resource is the function's resource, from the environment variables
+// Lambda sets, plus the Go runtime's name and version.
+func Resource() []attribute.KeyValue {
+	mb, _ := strconv.Atoi(os.Getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+	d := Deployment{
+		Name:         os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		Version:      os.Getenv("AWS_LAMBDA_FUNCTION_VERSION"),
+		Instance:     os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"),
+		Provider:     envOr("FAASIGHT_CLOUD_PROVIDER", "aws"),
+		Platform:     envOr("FAASIGHT_CLOUD_PLATFORM", "aws_lambda"),
+		Region:       envOr("FAASIGHT_CLOUD_REGION", os.Getenv("AWS_REGION")),
+		Architecture: envOr("FAASIGHT_HOST_ARCH", runtime.GOARCH),
+		MemoryMB:     mb,
+	}
+	return append(d.Attributes(),
+		semconv.ProcessRuntimeName("go"),
+		semconv.ProcessRuntimeVersion(strings.TrimPrefix(runtime.Version(), "go")))
+}
+
+// Start is a reference function's main after its INIT work: telemetry set
+// up, then aws-lambda-go's loop with the instrumented handler.
+func Start[In, Out any](name string, h func(context.Context, In) (Out, error)) {
+	tel, err := Setup(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(Wrap(tel, name, h))
 }
 
 func envOr(key, fallback string) string {

@@ -7,9 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )
@@ -80,10 +77,5 @@ func (g graph) handle(_ context.Context, e Event) (Response, error) {
 
 func main() {
 	g := generate(100_000, 3, 1)
-	tel, err := fnkit.Setup(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(fnkit.Wrap(tel, "graph-bfs", g.handle))
+	fnkit.Start("graph-bfs", g.handle)
 }

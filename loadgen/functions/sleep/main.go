@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )
 
@@ -51,10 +49,5 @@ func initDelay() time.Duration {
 
 func main() {
 	time.Sleep(initDelay()) // the INIT phase being calibrated
-	tel, err := fnkit.Setup(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(fnkit.Wrap(tel, "sleep", handle))
+	fnkit.Start("sleep", handle)
 }

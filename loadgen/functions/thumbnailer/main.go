@@ -11,9 +11,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/faasight/faasight/loadgen/functions/fnkit"
 )
@@ -91,10 +88,5 @@ func resize(src image.Image, w, h int) *image.RGBA {
 
 func main() {
 	t := &thumbnailer{source: sourcePNG(1024, 768)}
-	tel, err := fnkit.Setup(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(fnkit.Wrap(tel, "thumbnailer", t.handle))
+	fnkit.Start("thumbnailer", t.handle)
 }
