@@ -35,6 +35,8 @@ func TestRenderQueries(t *testing.T) {
 		"cost":             {5, true},
 		"known_function":   {2, false}, // existence only: a duplicate cannot change it
 		"ready":            {1, false},
+		"compare":          {23, true}, // 4 rounding rules × 4, the window, the function twice
+		"rightsizing":      {9, true},  // one rounding rule × 4, the window
 	} {
 		q, ok := sql[name]
 		if !ok {
@@ -51,8 +53,8 @@ func TestRenderQueries(t *testing.T) {
 			t.Errorf("%s: does not read `faasight_db`.invocations FINAL:\n%s", name, q)
 		}
 	}
-	if len(sql) != 8 {
-		t.Errorf("%d queries rendered, want 8 (a new query needs a row above)", len(sql))
+	if len(sql) != 10 {
+		t.Errorf("%d queries rendered, want 10 (a new query needs a row above)", len(sql))
 	}
 }
 

@@ -44,6 +44,10 @@ type Reports interface {
 	ColdStarts(ctx context.Context, r analysis.Range, function string, step time.Duration) (analysis.ColdStartReport, error)
 	Latency(ctx context.Context, r analysis.Range, function string, step time.Duration) (analysis.LatencyReport, error)
 	Cost(ctx context.Context, r analysis.Range) (analysis.CostReport, error)
+	// Compare prices the window's workload on every catalog (function "" = all).
+	Compare(ctx context.Context, r analysis.Range, function string) (analysis.CompareReport, error)
+	// Rightsizing recommends memory sizes and the arm64 switch.
+	Rightsizing(ctx context.Context, r analysis.Range) (analysis.RightsizingReport, error)
 	// Ready reports whether the reports can be answered (ClickHouse reachable).
 	Ready(ctx context.Context) error
 }
@@ -95,6 +99,8 @@ func (h *Handler) Register(r gin.IRouter) {
 	v1.GET("/functions/:name/coldstarts", h.coldStarts)
 	v1.GET("/functions/:name/latency", h.latency)
 	v1.GET("/reports/cost", h.cost)
+	v1.GET("/reports/cost/compare", h.compare)
+	v1.GET("/reports/rightsizing", h.rightsizing)
 }
 
 // Engine returns a gin engine in release mode serving the API.

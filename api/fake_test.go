@@ -17,6 +17,10 @@ type fakeReports struct {
 	latency    analysis.LatencyReport
 	cost       analysis.CostReport
 
+	// What-if and right-sizing answers; their methods are in whatif_test.go.
+	compare     analysis.CompareReport
+	rightsizing analysis.RightsizingReport
+
 	err      error  // returned by every report method when set
 	readyErr error  // returned by Ready
 	panicMsg string // every report method panics with it when set
