@@ -102,6 +102,13 @@ type CostReport struct {
 	Catalog  CatalogRef `json:"catalog"`
 	TotalUSD float64    `json:"total_usd"`
 	Items    []CostItem `json:"items"`
+
+	// Set by Reports.CostReport (cost_report.go), absent from Cost's.
+	Billing    string          `json:"billing,omitempty"`
+	GroupBy    []string        `json:"group_by,omitempty"`
+	LineUSD    *LineTotals     `json:"line_usd,omitempty"`
+	Projection *CostProjection `json:"projection,omitempty"`
+	Notes      []string        `json:"notes,omitempty"`
 }
 
 // CatalogRef names the price list a report used.
@@ -126,4 +133,11 @@ type CostItem struct {
 	TotalUSD         float64 `json:"total_usd"`
 	// Note says why an item is not (fully) priced, or what was assumed.
 	Note string `json:"note,omitempty"`
+
+	// Set by Reports.CostReport: the item's group_by values, its lines
+	// and their totals by kind. The fields above that the group does not
+	// fix (its rows differ in them) are empty or zero there.
+	Group   map[string]string `json:"group,omitempty"`
+	Lines   []CostLine        `json:"lines,omitempty"`
+	LineUSD *LineTotals       `json:"line_usd,omitempty"`
 }

@@ -37,6 +37,8 @@ func TestRenderQueries(t *testing.T) {
 		"ready":            {1, false},
 		"compare":          {23, true}, // 4 rounding rules × 4, the window, the function twice
 		"rightsizing":      {9, true},  // one rounding rule × 4, the window
+		"cost_rows":        {5, true},
+		"cost_rows_attrs":  {22, true}, // the window, 4 attribute slots × 3, the window
 	} {
 		q, ok := sql[name]
 		if !ok {
@@ -53,8 +55,8 @@ func TestRenderQueries(t *testing.T) {
 			t.Errorf("%s: does not read `faasight_db`.invocations FINAL:\n%s", name, q)
 		}
 	}
-	if len(sql) != 10 {
-		t.Errorf("%d queries rendered, want 10 (a new query needs a row above)", len(sql))
+	if len(sql) != 12 {
+		t.Errorf("%d queries rendered, want 12 (a new query needs a row above)", len(sql))
 	}
 }
 

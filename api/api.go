@@ -44,6 +44,8 @@ type Reports interface {
 	ColdStarts(ctx context.Context, r analysis.Range, function string, step time.Duration) (analysis.ColdStartReport, error)
 	Latency(ctx context.Context, r analysis.Range, function string, step time.Duration) (analysis.LatencyReport, error)
 	Cost(ctx context.Context, r analysis.Range) (analysis.CostReport, error)
+	// CostReport is the cost report grouped, billed and priced as q asks.
+	CostReport(ctx context.Context, r analysis.Range, q analysis.CostQuery) (analysis.CostReport, error)
 	// Compare prices the window's workload on every catalog (function "" = all).
 	Compare(ctx context.Context, r analysis.Range, function string) (analysis.CompareReport, error)
 	// Rightsizing recommends memory sizes and the arm64 switch.

@@ -299,7 +299,7 @@ func TestEmptyLists(t *testing.T) {
 		"/api/v1/functions/f/coldstarts":      `"series":[]`,
 		"/api/v1/functions/f/latency":         `"series":[]`,
 		"/api/v1/reports/cost":                `"items":[]`,
-		"/api/v1/reports/cost?format=csv":     "function,provider,region,architecture,memory_mb,invocations,billed_duration_ms,gb_seconds,request_usd,compute_usd,total_usd,note\n",
+		"/api/v1/reports/cost?format=csv":     "function,provider,region,architecture,memory_mb,invocations,billed_duration_ms,gb_seconds,request_usd,compute_usd,total_usd,note,billing,init_usd,provisioned_concurrency_usd,storage_usd,subscription_usd,free_tier_credit_usd,group.function,group.provider,group.region,group.architecture,group.memory\n",
 		"/api/v1/functions/f/latency?step=1h": `"series":[]`,
 	} {
 		rec := s.get(t, target)
@@ -351,7 +351,7 @@ func TestParameters(t *testing.T) {
 		{
 			name:   "only from: to is now",
 			target: "/api/v1/reports/cost?from=2026-11-16T12:00:00Z",
-			want:   fakeCall{"Cost", analysis.Range{Tenant: "default", From: now.Add(-7 * day), To: now}, "", 0},
+			want:   fakeCall{"CostReport", analysis.Range{Tenant: "default", From: now.Add(-7 * day), To: now}, "", 0},
 		},
 		{
 			name:   "only to: a day before it",
@@ -377,13 +377,13 @@ func TestParameters(t *testing.T) {
 		{
 			name:   "tenant query parameter",
 			target: "/api/v1/reports/cost?tenant=acme",
-			want:   fakeCall{"Cost", analysis.Range{Tenant: "acme", From: now.Add(-day), To: now}, "", 0},
+			want:   fakeCall{"CostReport", analysis.Range{Tenant: "acme", From: now.Add(-day), To: now}, "", 0},
 		},
 		{
 			name:   "header and query agree",
 			target: "/api/v1/reports/cost?tenant=acme",
 			header: http.Header{"X-Faasight-Tenant": {"acme"}},
-			want:   fakeCall{"Cost", analysis.Range{Tenant: "acme", From: now.Add(-day), To: now}, "", 0},
+			want:   fakeCall{"CostReport", analysis.Range{Tenant: "acme", From: now.Add(-day), To: now}, "", 0},
 		},
 		{
 			name:   "function name with an encoded slash",
@@ -443,8 +443,8 @@ func TestBadParameters(t *testing.T) {
 		{"tenant query empty", "/api/v1/reports/cost?tenant=", nil, `tenant: "" is not a valid tenant`},
 		{"tenant header twice", "/api/v1/functions", http.Header{"X-Faasight-Tenant": {"a", "a"}}, "X-Faasight-Tenant: sent 2 times; name one tenant"},
 		{"tenants disagree", "/api/v1/reports/cost?tenant=b", http.Header{"X-Faasight-Tenant": {"a"}}, `tenant: header X-Faasight-Tenant "a" and query parameter tenant "b" disagree`},
-		{"format", "/api/v1/reports/cost?format=xlsx", nil, `format: "xlsx" is not supported; accepted values: json, csv`},
-		{"group_by", "/api/v1/reports/cost?group_by=region", nil, `group_by: "region" is not supported; accepted values: function`},
+		{"format", "/api/v1/reports/cost?format=xlsx", nil, `format: "xlsx" is not supported; accepted values: json, csv, focus`},
+		{"group_by", "/api/v1/reports/cost?group_by=regions", nil, `group_by: "regions" is not a group key; accepted: function, version, region, architecture, memory, trigger, day, month, provider, account, attr.<key>`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -617,8 +617,9 @@ func TestCostCSV(t *testing.T) {
 		t.Fatalf("parse CSV: %v", err)
 	}
 	wantHeader := "function,provider,region,architecture,memory_mb,invocations,billed_duration_ms,gb_seconds,request_usd,compute_usd,total_usd,note"
-	if got := strings.Join(rows[0], ","); got != wantHeader {
-		t.Fatalf("header\n  %s\nwant\n  %s", got, wantHeader)
+	// The original columns come first, in their order; new ones are appended.
+	if got := strings.Join(rows[0], ","); !strings.HasPrefix(got, wantHeader+",") {
+		t.Fatalf("header\n  %s\nwant it to start with\n  %s", got, wantHeader)
 	}
 
 	jrec := s.get(t, "/api/v1/reports/cost?"+window)
@@ -633,7 +634,8 @@ func TestCostCSV(t *testing.T) {
 	}
 	for i, row := range rows[1:] {
 		item := report.Items[i]
-		for j, col := range rows[0] {
+		// The original columns, which are the JSON item's own fields.
+		for j, col := range rows[0][:len(strings.Split(wantHeader, ","))] {
 			cell := row[j]
 			switch v := item[col].(type) {
 			case string:

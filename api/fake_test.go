@@ -16,6 +16,7 @@ type fakeReports struct {
 	coldStarts analysis.ColdStartReport
 	latency    analysis.LatencyReport
 	cost       analysis.CostReport
+	costQuery  analysis.CostQuery // the last CostReport query; its method is in cost_report_test.go
 
 	// What-if and right-sizing answers; their methods are in whatif_test.go.
 	compare     analysis.CompareReport

@@ -39,7 +39,7 @@ flags win over the environment, which wins over the file.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newMigrateCommand(), newSampleCommand(), newLoadgenCommand(), newBenchCommand(), newVersionCommand())
+	root.AddCommand(newServeCommand(), newMigrateCommand(), newSampleCommand(), newLoadgenCommand(), newBenchCommand(), newReportCommand(), newVersionCommand())
 	return root
 }
 
