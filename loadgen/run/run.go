@@ -68,7 +68,12 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	fns, pfns, err := deployments(s, o)
+	store, err := os.MkdirTemp("", "faasight-loadgen-store-")
+	if err != nil {
+		return sum, err
+	}
+	defer os.RemoveAll(store)
+	fns, pfns, err := deployments(s, o, store)
 	if err != nil {
 		return sum, err
 	}
@@ -179,12 +184,8 @@ func (c *counters) account(res lambdaruntime.Result) {
 }
 
 // deployments turns the scenario's functions into runtime and platform
-// configurations.
-func deployments(s *scenario.Scenario, o Options) ([]lambdaruntime.Function, []platform.Function, error) {
-	store, err := os.MkdirTemp("", "faasight-loadgen-store-")
-	if err != nil {
-		return nil, nil, err
-	}
+// configurations; store is where functions keep local state (crud).
+func deployments(s *scenario.Scenario, o Options, store string) ([]lambdaruntime.Function, []platform.Function, error) {
 	var fns []lambdaruntime.Function
 	var pfns []platform.Function
 	for _, f := range s.Functions {
