@@ -68,6 +68,14 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	payloads := map[string][]byte{}
+	for _, f := range s.Functions {
+		p, err := json.Marshal(f.Payload)
+		if err != nil {
+			return sum, fmt.Errorf("run: payload of %s: %w", f.Name, err)
+		}
+		payloads[f.Name] = p
+	}
 	store, err := os.MkdirTemp("", "faasight-loadgen-store-")
 	if err != nil {
 		return sum, err
@@ -88,17 +96,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	}
 	rt, err := lambdaruntime.New(lambdaruntime.Options{Logger: o.Logger, Ledger: ledger, TraceHeader: platform.TraceHeader}, fns...)
 	if err != nil {
-		ledger.Close()
-		return sum, err
-	}
-
-	payloads := map[string][]byte{}
-	for _, f := range s.Functions {
-		p, err := json.Marshal(f.Payload)
-		if err != nil {
-			return sum, fmt.Errorf("run: payload of %s: %w", f.Name, err)
-		}
-		payloads[f.Name] = p
+		return sum, errors.Join(err, emitter.Close(ctx), ledger.Close())
 	}
 
 	var c counters
