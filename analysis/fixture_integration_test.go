@@ -37,11 +37,7 @@ func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	srv := chtest.Start(tb)
 	db := chtest.NewDatabase(tb, srv)
-	conn, _, err := ingest.Open(chtest.DSN(srv, db))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { conn.Close() })
+	conn := chtest.Conn(tb, srv, db)
 	ctx := context.Background()
 	if _, err := ingest.Migrate(ctx, conn, db); err != nil {
 		tb.Fatal(err)

@@ -138,11 +138,7 @@ func TestUnavailable(t *testing.T) {
 	t.Run("schema not migrated", func(t *testing.T) {
 		srv := chtest.Start(t)
 		db := chtest.NewDatabase(t, srv)
-		conn, _, err := ingest.Open(chtest.DSN(srv, db))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := chtest.Conn(t, srv, db)
 		for name, err := range everyReport(context.Background(), reportsOn(t, conn, db)) {
 			if !errors.Is(err, analysis.ErrUnavailable) {
 				t.Errorf("%s: %v, want ErrUnavailable", name, err)
@@ -159,11 +155,7 @@ func TestUnavailable(t *testing.T) {
 func TestQueryBugIsNotUnavailable(t *testing.T) {
 	srv := chtest.Start(t)
 	db := chtest.NewDatabase(t, srv)
-	conn, _, err := ingest.Open(chtest.DSN(srv, db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := chtest.Conn(t, srv, db)
 	ctx := context.Background()
 	if err := conn.Exec(ctx, "CREATE TABLE `"+db+"`.invocations (tenant String, date Date, start_ns UInt64) "+
 		"ENGINE = ReplacingMergeTree PARTITION BY date ORDER BY (tenant, start_ns)"); err != nil {

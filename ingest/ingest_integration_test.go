@@ -48,11 +48,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 func TestWriteTwiceCountsOnce(t *testing.T) {
 	srv := chtest.Start(t)
 	db := chtest.NewDatabase(t, srv)
-	conn, _, err := ingest.Open(chtest.DSN(srv, db))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := chtest.Conn(t, srv, db)
 	ctx := context.Background()
 	if _, err := ingest.Migrate(ctx, conn, db); err != nil {
 		t.Fatal(err)

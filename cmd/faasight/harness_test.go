@@ -86,17 +86,6 @@ func (r *running) stop(t testing.TB) {
 	}
 }
 
-// chConn is a direct ClickHouse connection, for looking behind the API.
-func chConn(t testing.TB, dsn string) ingest.Conn {
-	t.Helper()
-	conn, _, err := ingest.Open(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 // rawCount counts stored invocation rows of tenant, duplicates included.
 func rawCount(t testing.TB, conn ingest.Conn, db, tenant string) uint64 {
 	t.Helper()

@@ -43,7 +43,7 @@ func TestServeEndToEnd(t *testing.T) {
 			// Sending the very same spans again — what a retrying exporter
 			// does — must not change a single number. Merges are stopped so
 			// that the duplicates really sit in the table while we query.
-			conn := chConn(t, chtest.DSN(srv, db))
+			conn := chtest.Conn(t, srv, db)
 			if err := conn.Exec(ctx, "SYSTEM STOP MERGES "+db+".invocations"); err != nil {
 				t.Fatal(err)
 			}

@@ -34,6 +34,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/faasight/faasight/deploy/localch"
+	"github.com/faasight/faasight/ingest"
 )
 
 // startTimeout is generous: under `go test ./...` several test binaries
@@ -250,6 +251,17 @@ func NewDatabase(tb testing.TB, srv *localch.Server) string {
 		}
 	})
 	return name
+}
+
+// Conn is a connection to database db on srv, closed at cleanup.
+func Conn(tb testing.TB, srv *localch.Server, db string) ingest.Conn {
+	tb.Helper()
+	conn, _, err := ingest.Open(DSN(srv, db))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // DSN is the clickhouse-go DSN for database db on srv.
