@@ -47,7 +47,7 @@ func TestReportsMatchGroundTruth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Currency != "USD" || rep.Catalog.Name != "aws-lambda" || rep.Catalog.EffectiveDate != "2025-08-01" {
+		if rep.Currency != "USD" || rep.Catalog.Name != "aws-lambda" || rep.Catalog.EffectiveDate != "2025-10-01" {
 			t.Errorf("header: %+v %+v", rep.Currency, rep.Catalog)
 		}
 		if len(rep.Items) != len(costs) {

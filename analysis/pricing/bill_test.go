@@ -238,15 +238,40 @@ func TestAWSLineItems(t *testing.T) {
 			lines: map[Line]string{LineRequests: "0.0002", LineCompute: "0.01000002", LineInit: "0.00333334", LineStorage: "0.00011742"},
 		},
 		{
-			// arm64 provisioned concurrency has no verified price: unpriced,
-			// and said so; 600 GB-s arm64 on demand × 0.0000133334 = 0.00800004,
-			// INIT 200 × 0.0000133334 = 0.00266668.
-			name: "arm64 provisioned concurrency unpriced", mod: func(u *Usage) {
+			// arm64 provisioned concurrency, priced from 2025-10-01:
+			// concurrency 10 for one hour = 72,000 GB-s × 0.0000033334 =
+			// 0.2400048; 200,000 ms on it = 400 GB-s × 0.0000077778 =
+			// 0.00311112. On demand 100,000 ms + 100,000 INIT: 200 GB-s
+			// × 0.0000133334 = 0.00266668 each.
+			name: "arm64 provisioned concurrency", mod: func(u *Usage) {
+				u.At = day("2025-10-01")
+				u.Architecture = "arm64"
+				u.ProvisionedConcurrencyMs = 10 * 3_600_000
+				u.ProvisionedDurationMs = 200_000
+			},
+			lines: map[Line]string{LineRequests: "0.0002", LineCompute: "0.00266668", LineInit: "0.00266668", LineProvisioned: "0.24311592"},
+		},
+		{
+			// Before the date faasight checked it, unpriced and said so;
+			// 600 GB-s arm64 on demand × 0.0000133334 = 0.00800004, INIT
+			// 200 × 0.0000133334 = 0.00266668.
+			name: "arm64 provisioned concurrency before its checked date", mod: func(u *Usage) {
 				u.At = day("2025-09-01")
 				u.Architecture = "arm64"
 				u.ProvisionedConcurrencyMs = 1000
 			},
 			lines: map[Line]string{LineRequests: "0.0002", LineCompute: "0.00800004", LineInit: "0.00266668"}, note: "no aws-lambda price for provisioned.arm64",
+		},
+		{
+			// SnapStart: a 2 GB version cached for 30 days = 2,592,000 s
+			// × 2 GB = 5,184,000 GB-s × 0.0000015046 = 7.79984640; 1,000
+			// restores × 2 GB = 2,000 GB × 0.0001397998 = 0.2795996 (init).
+			name: "SnapStart cache and restore", mod: func(u *Usage) {
+				u.At = day("2025-10-01")
+				u.SnapStartCacheMs = 30 * 86_400_000
+				u.SnapStartRestores = 1000
+			},
+			lines: map[Line]string{LineRequests: "0.0002", LineCompute: "0.01000002", LineInit: "0.28293294", LineStorage: "7.7998464"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -309,10 +334,60 @@ func TestCloudRunFunctions(t *testing.T) {
 	if !got.Total.Equal(dec("2.2484")) || !strings.Contains(got.Note, "assumed 0.333") {
 		t.Errorf("default vCPU: %s, %q", got.Total, got.Note)
 	}
-	// A Tier 2 region is not priced here, and says so.
+	// A region whose tier was not checked is not priced, and says so.
 	u.Region = "europe-west2"
 	if got, _ := c.Price(u); !got.Total.IsZero() || !strings.Contains(got.Note, "europe-west2 not in catalog") {
-		t.Errorf("tier 2: %s, %q", got.Total, got.Note)
+		t.Errorf("unchecked region: %s, %q", got.Total, got.Note)
+	}
+	// Tier 2 (Seoul), 1 vCPU: requests 0.40; 200,000 vCPU-s × 0.0000336
+	// = 6.72; 100,000 GiB-s × 0.0000035 = 0.35; list 7.47. Effective: the
+	// free tier is credited at Tier 1 prices: requests −0.40, 180,000
+	// vCPU-s × 0.000024 = −4.32, 100,000 GiB-s × 0.0000025 = −0.25: 2.50.
+	u.Region, u.VCPUMilli, u.At = "asia-northeast3", 1000, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	p = Period{Account: "billing-account", Month: month("2026-09"), Usage: []Usage{u}}
+	if b := billOne(t, c, BillingList, p); !b.Total.Equal(dec("7.47")) {
+		t.Errorf("tier 2 list %s, want 7.47\n%s", b.Total, b)
+	}
+	if b := billOne(t, c, BillingEffective, p); !b.Total.Equal(dec("2.50")) {
+		t.Errorf("tier 2 effective %s, want 2.50\n%s", b.Total, b)
+	}
+}
+
+// TestAzureFlex: no provider example is published with the prices, so a
+// hand computation, East US, 2048 MB instances:
+// 1,000,000 executions × 300 ms bill at least 1,000 ms each →
+// 1,000,000 s × 2 GB = 2,000,000 GB-s × 0.000026 = 52.00; executions
+// 1M × 0.40/1M = 0.40; list 52.40. Effective: the free grant covers
+// 250,000 executions (−0.10) and 100,000 GB-s (−2.60): 49.70.
+// Always ready: one instance for 30 days = 2,592,000 s × 2 GB = 5,184,000
+// GB-s × 0.000004 = 20.736; 400,000 of the billed seconds on it = 800,000
+// GB-s × 0.000016 = 12.80, on-demand 600,000 s = 1,200,000 GB-s × 0.000026
+// = 31.20; list 0.40 + 31.20 + 20.736 + 12.80 = 65.136.
+func TestAzureFlex(t *testing.T) {
+	c := lookup(t, "azure-functions-flex")
+	if got := c.BilledDurationMs(300_000_000); got != 1000 {
+		t.Errorf("300 ms bills %d ms, want 1000", got)
+	}
+	if got := c.BilledDurationMs(1_234_000_000); got != 1300 {
+		t.Errorf("1,234 ms bills %d ms, want 1300", got)
+	}
+	u := Usage{Provider: "azure", Region: "eastus", MemoryMB: 2048, Invocations: 1_000_000, BilledDurationMs: 300_000_000}
+	p := Period{Account: "subscription", Month: month("2025-09"), Usage: []Usage{u}}
+	if b := billOne(t, c, BillingList, p); !b.Total.Equal(dec("52.40")) {
+		t.Errorf("list %s, want 52.40\n%s", b.Total, b)
+	}
+	if b := billOne(t, c, BillingEffective, p); !b.Total.Equal(dec("49.70")) {
+		t.Errorf("effective %s, want 49.70\n%s", b.Total, b)
+	}
+	u.BilledDurationMs = 1_000_000_000
+	u.ProvisionedConcurrencyMs = 30 * 86_400_000
+	u.ProvisionedDurationMs = 400_000_000
+	got, err := c.Price(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Total.Equal(dec("65.136")) || !strings.Contains(got.Note, "upper bound") {
+		t.Errorf("always ready: %s, %q (%v)", got.Total, got.Note, got.Lines)
 	}
 }
 
@@ -435,7 +510,7 @@ func TestLoadDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 6 || all["aws-lambda-eu"] == nil || all["cloudflare-workers-standard"] == nil {
+	if len(all) != 7 || all["aws-lambda-eu"] == nil || all["cloudflare-workers-standard"] == nil {
 		t.Errorf("catalogs %v", slices.Sorted(func(yield func(string) bool) {
 			for k := range all {
 				if !yield(k) {
@@ -558,6 +633,15 @@ func TestMarginalPrice(t *testing.T) {
 	for v, want := range map[string]string{"5999999999": "0.0000166667", "6000000000": "0.000015", "15000000000": "0.0000133334"} {
 		if got, _ := c.cost(e, dec(v), decimal.NewFromInt(1), true); !got.Equal(dec(want)) {
 			t.Errorf("x86_64 unit at %s: %s, want %s", v, got, want)
+		}
+	}
+	// Arm's tiers are wider: first 7.5 billion GB-s, next 11.25 billion
+	// (to 18.75 billion), then the lowest price.
+	e, _ = c.entry("duration.arm64", "us-east-1", "2025-09-01")
+	for v, want := range map[string]string{"7499999999": "0.0000133334", "7500000000": "0.0000120001",
+		"18749999999": "0.0000120001", "18750000000": "0.0000106667"} {
+		if got, _ := c.cost(e, dec(v), decimal.NewFromInt(1), true); !got.Equal(dec(want)) {
+			t.Errorf("arm64 unit at %s: %s, want %s", v, got, want)
 		}
 	}
 }

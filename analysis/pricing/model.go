@@ -47,10 +47,19 @@ type Usage struct {
 	OwnRuntime bool
 	// ProvisionedConcurrencyMs is Σ configured concurrency × the time it
 	// was configured, in ms (Lambda rounds each period up to 5 minutes).
+	// For Azure Flex Consumption it is Σ always-ready instances × the
+	// time they were configured (the always-ready baseline).
 	ProvisionedConcurrencyMs uint64
 	// ProvisionedDurationMs is the part of BilledDurationMs that ran on
-	// provisioned concurrency, billed at its own duration price.
+	// provisioned concurrency (Azure Flex: on always-ready instances),
+	// billed at its own duration price.
 	ProvisionedDurationMs uint64
+	// SnapStartCacheMs is Σ over published SnapStart versions of the time
+	// their snapshot was cached, in ms (Lambda).
+	SnapStartCacheMs uint64
+	// SnapStartRestores is how many execution environments Lambda
+	// resumed from a SnapStart snapshot.
+	SnapStartRestores uint64
 	// EphemeralStorageMB is the configured /tmp size (Lambda).
 	EphemeralStorageMB uint32
 	// VCPUMilli is the configured vCPU × 1000 (Cloud Run functions); zero
@@ -85,7 +94,7 @@ var models = map[string]model{
 	"aws-lambda": {
 		meters: []string{"requests", "duration.x86_64", "duration.arm64",
 			"provisioned.x86_64", "provisioned.arm64", "provisioned_duration.x86_64", "provisioned_duration.arm64",
-			"ephemeral_storage"},
+			"ephemeral_storage", "snapstart_cache", "snapstart_restore"},
 		defaultArch: DefaultArchitecture,
 		quantities:  awsLambda,
 	},
@@ -100,6 +109,10 @@ var models = map[string]model{
 	"azure-functions-consumption": {
 		meters:     []string{"executions", "execution_time"},
 		quantities: azureConsumption,
+	},
+	"azure-functions-flex": {
+		meters:     []string{"executions", "execution_time", "always_ready_baseline", "always_ready_execution_time"},
+		quantities: azureFlex,
 	},
 	"cloudflare-workers-standard": {
 		meters:     []string{"requests", "cpu_ms", "subscription"},
@@ -124,7 +137,9 @@ func count(n uint64) decimal.Decimal { return decimal.NewFromUint64(n) }
 // INIT part on its own line (billed for managed runtimes only from
 // rules.init_billed_from); provisioned concurrency (allocated GB-s and the
 // duration that ran on it); ephemeral storage above the free 512 MB for
-// the whole billed duration.
+// the whole billed duration; SnapStart snapshot cache (GB-s of configured
+// memory while cached, on the storage line) and restores (GB of configured
+// memory restored, on the init line: a restore replaces an INIT).
 func awsLambda(c *Catalog, u Usage, day string) ([]quantity, []string) {
 	var notes []string
 	q := []quantity{{LineRequests, "requests", count(u.Invocations)}}
@@ -154,6 +169,12 @@ func awsLambda(c *Catalog, u Usage, day string) ([]quantity, []string) {
 	}
 	if free := c.Rules.FreeEphemeralStorageMB; u.EphemeralStorageMB > free {
 		q = append(q, quantity{LineStorage, "ephemeral_storage", gbSeconds(u.BilledDurationMs, u.EphemeralStorageMB-free)})
+	}
+	if u.SnapStartCacheMs > 0 {
+		q = append(q, quantity{LineStorage, "snapstart_cache", gbSeconds(u.SnapStartCacheMs, u.MemoryMB)})
+	}
+	if u.SnapStartRestores > 0 {
+		q = append(q, quantity{LineInit, "snapstart_restore", count(u.SnapStartRestores).Mul(count(uint64(u.MemoryMB))).Mul(oneOver1024)})
 	}
 	return q, notes
 }
@@ -231,6 +252,36 @@ func azureConsumption(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	// The minimum applies per execution; over an aggregate it is a floor.
 	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
 	return append(q, quantity{LineCompute, "execution_time", gbSeconds(ms, mb)}), nil
+}
+
+// azureFlex: Flex Consumption. Executions, and GB-seconds of the
+// configured instance memory (Usage.MemoryMB) while executing: on demand,
+// or on always-ready instances (Usage.ProvisionedDurationMs) at their own
+// price, plus the always-ready baseline (Usage.ProvisionedConcurrencyMs).
+// Flex bills an instance's active period — at least rules.min_duration_ms
+// (1,000 ms), then in rules.duration_step_ms (100 ms) steps — not each
+// execution; faasight sees executions, so it applies the minimum per
+// execution, which overstates the bill when executions overlap on an
+// instance, and says so.
+func azureFlex(c *Catalog, u Usage, _ string) ([]quantity, []string) {
+	q := []quantity{{LineRequests, "executions", count(u.Invocations)}}
+	var notes []string
+	if u.Invocations > 0 {
+		notes = append(notes, "Flex Consumption bills each instance's active period (1 s minimum, then 100 ms steps); priced per execution, an upper bound when executions overlap on an instance")
+	}
+	if u.MemoryMB == 0 {
+		return q, append(notes, "instance memory unknown, execution time not priced")
+	}
+	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
+	alwaysReady := min(u.ProvisionedDurationMs, ms)
+	q = append(q, quantity{LineCompute, "execution_time", gbSeconds(ms-alwaysReady, u.MemoryMB)})
+	if u.ProvisionedConcurrencyMs > 0 || alwaysReady > 0 {
+		notes = append(notes, "executions on always-ready instances counted with on-demand executions (same price); the free grant, on-demand only, may cover some of them")
+		q = append(q,
+			quantity{LineProvisioned, "always_ready_baseline", gbSeconds(u.ProvisionedConcurrencyMs, u.MemoryMB)},
+			quantity{LineProvisioned, "always_ready_execution_time", gbSeconds(alwaysReady, u.MemoryMB)})
+	}
+	return q, notes
 }
 
 // cloudflareStandard: requests and CPU milliseconds beyond the amounts the

@@ -228,13 +228,15 @@ func TestCatalogGolden(t *testing.T) {
 func TestStandardRegions(t *testing.T) {
 	c := mustLoad(t)
 	if c.Name != "aws-lambda" || c.Provider != "aws" || c.Currency != "USD" ||
-		c.EffectiveDate != "2025-08-01" || c.Source != "https://aws.amazon.com/lambda/pricing/" {
+		c.EffectiveDate != "2025-10-01" || c.Source != "https://aws.amazon.com/lambda/pricing/" {
 		t.Errorf("catalog header: %+v", c)
 	}
 	for _, region := range []string{"us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"} {
 		for meter, want := range map[string]string{"requests": "0.20", "duration.x86_64": "0.0000166667", "duration.arm64": "0.0000133334",
-			"provisioned.x86_64": "0.0000041667", "provisioned_duration.x86_64": "0.0000097222", "ephemeral_storage": "0.0000000309"} {
-			e, ok := c.entry(meter, region, "2025-09-15")
+			"provisioned.x86_64": "0.0000041667", "provisioned_duration.x86_64": "0.0000097222", "ephemeral_storage": "0.0000000309",
+			"provisioned.arm64": "0.0000033334", "provisioned_duration.arm64": "0.0000077778",
+			"snapstart_cache": "0.0000015046", "snapstart_restore": "0.0001397998"} {
+			e, ok := c.entry(meter, region, "2025-10-15")
 			if !ok {
 				t.Errorf("%s: no %s price", region, meter)
 				continue
