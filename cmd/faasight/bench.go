@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -236,9 +237,9 @@ func benchRequests(total, per int) []ptraceotlp.ExportRequest {
 			s.SetKind(ptrace.SpanKindServer)
 			var tid pcommon.TraceID
 			var sid pcommon.SpanID
-			putUint64(tid[:8], k+1)
-			putUint64(tid[8:], 0xfaa5)
-			putUint64(sid[:], k+1)
+			binary.BigEndian.PutUint64(tid[:8], k+1)
+			binary.BigEndian.PutUint64(tid[8:], 0xfaa5)
+			binary.BigEndian.PutUint64(sid[:], k+1)
 			s.SetTraceID(tid)
 			s.SetSpanID(sid)
 			st := base.Add(time.Duration(k) * time.Millisecond)
@@ -252,13 +253,6 @@ func benchRequests(total, per int) []ptraceotlp.ExportRequest {
 		reqs = append(reqs, ptraceotlp.NewExportRequestFromTraces(td))
 	}
 	return reqs
-}
-
-func putUint64(b []byte, v uint64) {
-	for i := 7; i >= 0; i-- {
-		b[i] = byte(v)
-		v >>= 8
-	}
 }
 
 func sendAll(ctx context.Context, addr string, reqs []ptraceotlp.ExportRequest, senders int) error {

@@ -23,9 +23,6 @@ import (
 // as exactly one invocation span (plus the function's own handler span);
 // throttled ones are in the ledger only.
 func TestRunRecordsAndEmitsEveryInvocation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs a reference function")
-	}
 	dir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(dir, "sleep"), "github.com/faasight/faasight/loadgen/functions/sleep")
 	if out, err := build.CombinedOutput(); err != nil {
