@@ -66,7 +66,8 @@ type ScenarioCost struct {
 	Scenario string `json:"scenario"`
 	// Region is where the scenario prices the item (see the assumptions).
 	Region string `json:"region"`
-	// MemoryMB is the memory the item is priced with.
+	// MemoryMB is the memory the item is billed for: the configured size,
+	// or on Azure the size the provider rounds to (see the assumptions).
 	MemoryMB         uint32  `json:"memory_mb"`
 	BilledDurationMs uint64  `json:"billed_duration_ms"`
 	RequestUSD       float64 `json:"request_usd"`
@@ -88,6 +89,7 @@ var compareScenarios = []compareScenario{
 	{"gcp-functions-gen2", ""},
 	{"gcp-functions-gen1", ""},
 	{"azure-functions-consumption", ""},
+	{"azure-functions-flex", ""},
 	{"cloudflare-workers-standard", ""},
 }
 
@@ -259,7 +261,7 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 			if err != nil {
 				return rep, fmt.Errorf("analysis: compare: %w", err)
 			}
-			it.Costs[i] = ScenarioCost{Scenario: sc.key(), Region: u.Region, MemoryMB: u.MemoryMB,
+			it.Costs[i] = ScenarioCost{Scenario: sc.key(), Region: u.Region, MemoryMB: c.BilledMemoryMB(u.MemoryMB),
 				BilledDurationMs: u.BilledDurationMs, RequestUSD: cost.Request.InexactFloat64(),
 				ComputeUSD: cost.Compute.InexactFloat64(), TotalUSD: cost.Total.InexactFloat64(), Note: cost.Note}
 			totals[i] = totals[i].Add(cost.Total)
@@ -289,7 +291,7 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 // compareAssumptions states how the observed workload becomes each
 // provider's usage; the rounding and regions are read from the catalogs.
 func compareAssumptions(cats []*pricing.Catalog) []string {
-	var rounding, regions []string
+	var rounding, regions, sizes []string
 	seen := map[string]bool{}
 	for _, c := range cats {
 		if seen[c.Name] {
@@ -303,8 +305,12 @@ func compareAssumptions(cats []*pricing.Catalog) []string {
 		}
 		rounding = append(rounding, s)
 		regions = append(regions, fmt.Sprintf("%s %s", c.Name, referenceRegion(c)))
+		if mb := c.Rules.MemorySizesMB; len(mb) > 0 {
+			sizes = append(sizes, fmt.Sprintf("%s bills only the instance memory sizes %s MB: priced at the smallest at or above the configured memory (the largest above them all).",
+				c.Name, pricing.JoinSizes(mb)))
+		}
 	}
-	return []string{
+	return append([]string{
 		"Billing is list: every unit at the first-tier price, without free tiers or included amounts, and without Cloudflare's monthly subscription.",
 		"Prices are each catalog's newest (its effective_date), not those in effect during the window.",
 		"Billed duration is recomputed for every invocation from its measured duration plus, on a cold start, its INIT phase, rounded up to each provider's billing step and minimum: " +
@@ -316,5 +322,6 @@ func compareAssumptions(cats []*pricing.Catalog) []string {
 		"A function on a catalog's own provider is priced in its own region when the catalog lists it, otherwise in the catalog's reference region: " + strings.Join(regions, ", ") + ".",
 		"Lambda scenarios price every function on the named architecture; the other catalogs do not price by architecture.",
 		"Concurrency does not enter these list prices (request-based billing); provisioned concurrency, minimum instances and always-ready capacity are not modelled.",
-	}
+		"Azure Flex Consumption bills each instance's active period; priced per execution, as if every execution ran alone on its instance, an upper bound when executions share an instance.",
+	}, sizes...)
 }

@@ -60,14 +60,14 @@ func TestCompare(t *testing.T) {
 	for _, s := range rep.Scenarios {
 		keys = append(keys, s.Key)
 	}
-	wantKeys := []string{"aws-lambda/x86_64", "aws-lambda/arm64", "gcp-functions-gen2", "gcp-functions-gen1", "azure-functions-consumption", "cloudflare-workers-standard"}
+	wantKeys := []string{"aws-lambda/x86_64", "aws-lambda/arm64", "gcp-functions-gen2", "gcp-functions-gen1", "azure-functions-consumption", "azure-functions-flex", "cloudflare-workers-standard"}
 	if !slices.Equal(keys, wantKeys) {
 		t.Fatalf("scenarios %v, want %v", keys, wantKeys)
 	}
 	if rep.Billing != "list" || len(rep.Assumptions) == 0 || len(rep.Items) != 2 {
 		t.Fatalf("billing %q, %d assumptions, %d items", rep.Billing, len(rep.Assumptions), len(rep.Items))
 	}
-	for _, want := range []string{"100 ms", "CPU time", "vCPU", "list"} {
+	for _, want := range []string{"100 ms", "CPU time", "vCPU", "list", "azure-functions-flex 100 ms (at least 1000 ms)", "512, 2048, 4096 MB"} {
 		if !strings.Contains(strings.Join(rep.Assumptions, " "), want) {
 			t.Errorf("assumptions do not mention %q", want)
 		}
@@ -80,6 +80,7 @@ func TestCompare(t *testing.T) {
 	//   1 ms step:            ceil(1.5)=2 + ceil(250.000001)=251 + 150 = 403
 	//   100 ms step:          100 + 300 + 200                        = 600
 	//   1 ms, 100 ms minimum: 100 + 251 + 150                        = 501
+	//   100 ms, 1 s minimum:  1000 + 1000 + 1000                     = 3000
 	type want struct {
 		region string
 		memory uint32
@@ -100,7 +101,10 @@ func TestCompare(t *testing.T) {
 		{"us-central1", 512, 600, 0.0000012 + 0.00000075 + 0.0000048},
 		// reference eastus; memory = highest used 200 MB → 256 MB:
 		// 0.501 s × 0.25 GB = 0.12525 GB-s × 0.000016 = 0.000002004; executions 0.0000006
-		{"eastus", 200, 501, 0.0000006 + 0.000002004},
+		{"eastus", 256, 501, 0.0000006 + 0.000002004},
+		// Flex, eastus, 512 MB is an instance size: executions 3 × 0.40/1e6
+		// = 0.0000012; 3 s × 0.5 GB = 1.5 GB-s × 0.000026 = 0.000039
+		{"eastus", 512, 3000, 0.0000012 + 0.000039},
 		// requests 3 × 0.30/1e6 = 0.0000009; CPU = wall 403 ms × 0.02/1e6 = 0.00000806
 		{"global", 512, 403, 0.0000009 + 0.00000806},
 	}
@@ -111,7 +115,7 @@ func TestCompare(t *testing.T) {
 		}
 		closeTo(t, "api on "+wantKeys[i], c.TotalUSD, w.total)
 	}
-	if n := api.Costs[5].Note; !strings.Contains(n, "CPU time unknown") {
+	if n := api.Costs[6].Note; !strings.Contains(n, "CPU time unknown") {
 		t.Errorf("cloudflare note %q does not state the CPU assumption", n)
 	}
 
@@ -126,6 +130,12 @@ func TestCompare(t *testing.T) {
 	// Azure without memory data: the configured 256 MB, 100 ms minimum:
 	// 0.1 s × 0.25 GB × 0.000016 = 0.0000004, + 0.0000002 per execution.
 	closeTo(t, "worker on azure", worker.Costs[4].TotalUSD, 0.0000004+0.0000002)
+	// Flex: 256 MB is no instance size, the next is 512 MB; 50 ms bills
+	// the 1 s minimum: 1 s × 0.5 GB × 0.000026 = 0.000013, + 0.0000004.
+	if c := worker.Costs[5]; c.MemoryMB != 512 || c.BilledDurationMs != 1000 || !strings.Contains(c.Note, "256 MB is not an instance memory size") {
+		t.Errorf("worker on flex: %+v", c)
+	}
+	closeTo(t, "worker on flex", worker.Costs[5].TotalUSD, 0.000013+0.0000004)
 	// AWS x86_64 in us-east-1: 0.0000002 + 0.05 s × 0.25 GB × 0.0000166667
 	closeTo(t, "worker on aws", worker.Costs[0].TotalUSD, 0.0000002+0.0125*0.0000166667)
 	for i, s := range rep.Scenarios {

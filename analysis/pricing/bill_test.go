@@ -391,26 +391,43 @@ func TestAzureFlex(t *testing.T) {
 	}
 }
 
-// TestAzureMemoryRounding: observed 129 MB bills as 256 MB, 20 MB as 128,
-// 4 GB as 1536; 10 executions of 30 ms bill 10 × 100 ms.
+// TestAzureMemoryRounding: on Consumption observed 129 MB bills as
+// 256 MB, 20 MB as 128, 4 GB as 1536, and 10 executions of 30 ms bill
+// 10 × 100 ms; on Flex a configured size that is no instance size bills as
+// the next one up (1024 → 2048), above 4096 MB as 4096.
 func TestAzureMemoryRounding(t *testing.T) {
-	c := lookup(t, "azure-functions-consumption")
 	for _, tc := range []struct {
-		mb   uint32
-		gbs  string // 1 s × billed MB / 1024
-		want string // × 0.000016, + 10 × 0.20/1M = 0.000002
+		catalog string
+		mb      uint32
+		billed  uint32
+		want    string
 	}{
-		{129, "0.25", "0.000006"}, // 256 MB: 0.25 GB-s × 0.000016 = 0.000004
-		{20, "0.125", "0.000004"}, // 128 MB: 0.000002
-		{4096, "1.5", "0.000026"}, // 1536 MB: 0.000024
+		// 1 s × billed GB × 0.000016, + 10 × 0.20/1M = 0.000002
+		{"azure-functions-consumption", 129, 256, "0.000006"},   // 0.25 GB-s
+		{"azure-functions-consumption", 20, 128, "0.000004"},    // 0.125 GB-s
+		{"azure-functions-consumption", 4096, 1536, "0.000026"}, // 1.5 GB-s
+		// 10 × the 1 s minimum × billed GB × 0.000026, + 10 × 0.40/1M = 0.000004
+		{"azure-functions-flex", 512, 512, "0.000134"},    // 5 GB-s
+		{"azure-functions-flex", 1024, 2048, "0.000524"},  // 20 GB-s
+		{"azure-functions-flex", 10240, 4096, "0.001044"}, // 40 GB-s
 	} {
+		c := lookup(t, tc.catalog)
+		if got := c.BilledMemoryMB(tc.mb); got != tc.billed {
+			t.Errorf("%s: %d MB bills as %d MB, want %d", tc.catalog, tc.mb, got, tc.billed)
+		}
 		got, err := c.Price(Usage{Provider: "azure", Region: "eastus", MemoryMB: tc.mb, Invocations: 10, BilledDurationMs: 300})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !got.Total.Equal(dec(tc.want)) {
-			t.Errorf("%d MB: total %s, want %s (%v)", tc.mb, got.Total, tc.want, got.Lines)
+			t.Errorf("%s, %d MB: total %s, want %s (%v)", tc.catalog, tc.mb, got.Total, tc.want, got.Lines)
 		}
+		if renamed := tc.billed != tc.mb && tc.catalog == "azure-functions-flex"; renamed != strings.Contains(got.Note, "not an instance memory size") {
+			t.Errorf("%s, %d MB: note %q", tc.catalog, tc.mb, got.Note)
+		}
+	}
+	if got := lookup(t, "aws-lambda").BilledMemoryMB(1000); got != 1000 {
+		t.Errorf("Lambda bills 1000 MB as %d MB", got)
 	}
 }
 

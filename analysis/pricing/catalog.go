@@ -78,6 +78,10 @@ type Rules struct {
 	MemoryStepMB uint32 `yaml:"memory_step_mb" json:"memory_step_mb,omitempty"`
 	MinMemoryMB  uint32 `yaml:"min_memory_mb" json:"min_memory_mb,omitempty"`
 	MaxMemoryMB  uint32 `yaml:"max_memory_mb" json:"max_memory_mb,omitempty"`
+	// MemorySizesMB are the only memory sizes one can configure (Azure
+	// Flex 512, 2048, 4096): any other size is billed as the next listed
+	// size up, or the largest.
+	MemorySizesMB []uint32 `yaml:"memory_sizes_mb" json:"memory_sizes_mb,omitempty"`
 	// FreeEphemeralStorageMB is the storage included with every function
 	// (Lambda 512); only what is configured above it is billed.
 	FreeEphemeralStorageMB uint32 `yaml:"free_ephemeral_storage_mb" json:"free_ephemeral_storage_mb,omitempty"`
@@ -188,6 +192,9 @@ func (c *Catalog) Validate() error {
 		if _, err := parsePrice(c.Rules.CPUByMemory[mb]); err != nil {
 			add("rules.cpu_by_memory.%d: %w", mb, err)
 		}
+	}
+	if !slices.IsSorted(c.Rules.MemorySizesMB) || slices.Contains(c.Rules.MemorySizesMB, 0) {
+		add("rules.memory_sizes_mb: %v must be positive and ascending", c.Rules.MemorySizesMB)
 	}
 	if len(c.RegionGroups) == 0 {
 		add("region_groups: at least one group required")

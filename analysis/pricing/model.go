@@ -2,6 +2,8 @@ package pricing
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -241,7 +243,21 @@ func azureConsumption(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	if u.MemoryMB == 0 {
 		return q, []string{"memory unknown, execution time not priced"}
 	}
-	mb := u.MemoryMB
+	// The minimum applies per execution; over an aggregate it is a floor.
+	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
+	return append(q, quantity{LineCompute, "execution_time", gbSeconds(ms, c.BilledMemoryMB(u.MemoryMB))}), nil
+}
+
+// BilledMemoryMB is the memory the catalog's provider bills for mb:
+// rounded up to rules.memory_step_mb and clamped to rules.min_memory_mb and
+// rules.max_memory_mb (Azure Consumption: 160 MB used bills 256 MB), or the
+// next size up of rules.memory_sizes_mb (Azure Flex: 1024 MB is not an
+// instance size, 2048 MB is), the largest when mb exceeds them all.
+// Catalogs without such rules bill mb as it is.
+func (c *Catalog) BilledMemoryMB(mb uint32) uint32 {
+	if mb == 0 {
+		return 0
+	}
 	if step := c.Rules.MemoryStepMB; step > 0 {
 		mb = (mb + step - 1) / step * step
 	}
@@ -249,9 +265,11 @@ func azureConsumption(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	if c.Rules.MaxMemoryMB > 0 {
 		mb = min(mb, c.Rules.MaxMemoryMB)
 	}
-	// The minimum applies per execution; over an aggregate it is a floor.
-	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
-	return append(q, quantity{LineCompute, "execution_time", gbSeconds(ms, mb)}), nil
+	if sizes := c.Rules.MemorySizesMB; len(sizes) > 0 {
+		i, _ := slices.BinarySearch(sizes, mb)
+		mb = sizes[min(i, len(sizes)-1)]
+	}
+	return mb
 }
 
 // azureFlex: Flex Consumption. Executions, and GB-seconds of the
@@ -272,14 +290,18 @@ func azureFlex(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	if u.MemoryMB == 0 {
 		return q, append(notes, "instance memory unknown, execution time not priced")
 	}
+	mb := c.BilledMemoryMB(u.MemoryMB)
+	if mb != u.MemoryMB {
+		notes = append(notes, fmt.Sprintf("%d MB is not an instance memory size (%s MB), priced as %d MB", u.MemoryMB, JoinSizes(c.Rules.MemorySizesMB), mb))
+	}
 	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
 	alwaysReady := min(u.ProvisionedDurationMs, ms)
-	q = append(q, quantity{LineCompute, "execution_time", gbSeconds(ms-alwaysReady, u.MemoryMB)})
+	q = append(q, quantity{LineCompute, "execution_time", gbSeconds(ms-alwaysReady, mb)})
 	if u.ProvisionedConcurrencyMs > 0 || alwaysReady > 0 {
 		notes = append(notes, "executions on always-ready instances counted with on-demand executions (same price); the free grant, on-demand only, may cover some of them")
 		q = append(q,
-			quantity{LineProvisioned, "always_ready_baseline", gbSeconds(u.ProvisionedConcurrencyMs, u.MemoryMB)},
-			quantity{LineProvisioned, "always_ready_execution_time", gbSeconds(alwaysReady, u.MemoryMB)})
+			quantity{LineProvisioned, "always_ready_baseline", gbSeconds(u.ProvisionedConcurrencyMs, mb)},
+			quantity{LineProvisioned, "always_ready_execution_time", gbSeconds(alwaysReady, mb)})
 	}
 	return q, notes
 }
@@ -324,4 +346,13 @@ func BilledMs(durationNs, initNs uint64, cold bool, reportedBilledMs uint64) uin
 		ns += initNs
 	}
 	return (ns + 999_999) / 1_000_000
+}
+
+// JoinSizes writes sizes as "512, 2048, 4096".
+func JoinSizes(ns []uint32) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
 }
