@@ -53,3 +53,19 @@ func BenchmarkColdStarts(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompare prices the workload on every catalog; the Azure Flex
+// column reads every invocation back (instance activity periods), so
+// compare with BenchmarkFunctions, one aggregate over the same rows.
+func BenchmarkCompare(b *testing.B) {
+	e, r := benchEnv(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := e.reports.Compare(ctx, r, "")
+		if err != nil || len(rep.Items) == 0 {
+			b.Fatalf("%d items, %v", len(rep.Items), err)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*6/7*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

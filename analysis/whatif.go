@@ -155,6 +155,72 @@ func listsRegion(c *pricing.Catalog, region string) bool {
 	return false
 }
 
+// itemKey is what a CompareItem is grouped by.
+type itemKey struct {
+	function, provider, region, architecture string
+	memoryMB                                 uint32
+}
+
+func (it CompareItem) key() itemKey {
+	return itemKey{it.Function, it.Provider, it.Region, it.Architecture, it.MemoryMB}
+}
+
+// activity is an item's duration as billed by instance activity periods.
+type activity struct{ billedMs, periods uint64 }
+
+// activity folds every invocation in r (of function, or all) into
+// instance activity periods for each catalog in cats that bills them
+// (rules.activity_periods), per item: the observed instances stand for
+// the other provider's, one execution at a time as on Lambda. An
+// invocation without an instance id is an instance of its own.
+func (s *Reports) activity(ctx context.Context, r Range, function string, cats []*pricing.Catalog) (map[itemKey][]activity, error) {
+	out := map[itemKey][]activity{}
+	rows, err := s.conn.Query(ctx, s.sql["activity"], append(windowArgs(r), function, function)...)
+	if err != nil {
+		return nil, s.classify(ctx, "activity", err)
+	}
+	defer rows.Close()
+	var (
+		cur      itemKey
+		instance string
+		execs    []pricing.Execution
+	)
+	flush := func() {
+		if len(execs) == 0 {
+			return
+		}
+		acts := out[cur]
+		if acts == nil {
+			acts = make([]activity, len(cats))
+			out[cur] = acts
+		}
+		for i, c := range cats {
+			ms, n := c.ActivityBilledMs(execs)
+			acts[i].billedMs += ms
+			acts[i].periods += n
+		}
+		execs = execs[:0]
+	}
+	for rows.Next() {
+		var k itemKey
+		var inst string
+		var e pricing.Execution
+		if err := rows.Scan(&k.function, &k.provider, &k.region, &k.architecture, &k.memoryMB, &inst, &e.StartNs, &e.EndNs); err != nil {
+			return nil, scanFailed("activity", err)
+		}
+		if k != cur || inst != instance || inst == "" {
+			flush()
+			cur, instance = k, inst
+		}
+		execs = append(execs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.classify(ctx, "activity", err)
+	}
+	flush()
+	return out, nil
+}
+
 // Compare prices the workload observed in r (one function, or all when
 // function is empty) on every catalog in compareScenarios at list prices.
 // An unknown function is ErrUnknownFunction; a known one without
@@ -236,6 +302,22 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 		}
 	}
 
+	var periodic []*pricing.Catalog
+	periodicIndex := make([]int, len(cats))
+	for i, c := range cats {
+		periodicIndex[i] = -1
+		if c.Rules.ActivityPeriods {
+			periodicIndex[i] = len(periodic)
+			periodic = append(periodic, c)
+		}
+	}
+	var acts map[itemKey][]activity
+	if len(periodic) > 0 && len(obs) > 0 {
+		if acts, err = s.activity(ctx, r, function, periodic); err != nil {
+			return rep, err
+		}
+	}
+
 	totals := make([]decimal.Decimal, len(cats))
 	notes := make([]map[string]bool, len(cats))
 	for i := range notes {
@@ -248,6 +330,11 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 			sc := compareScenarios[i]
 			u := pricing.Usage{Provider: c.Provider, Architecture: sc.arch, MemoryMB: it.MemoryMB,
 				Invocations: it.Invocations, BilledDurationMs: o.billed[ruleIndex[i]]}
+			if j := periodicIndex[i]; j >= 0 {
+				if a := acts[it.key()]; a != nil {
+					u.BilledDurationMs, u.ActivePeriods = a[j].billedMs, a[j].periods
+				}
+			}
 			u.Region = referenceRegion(c)
 			if it.Provider == c.Provider && listsRegion(c, it.Region) {
 				u.Region = it.Region
@@ -322,6 +409,6 @@ func compareAssumptions(cats []*pricing.Catalog) []string {
 		"A function on a catalog's own provider is priced in its own region when the catalog lists it, otherwise in the catalog's reference region: " + strings.Join(regions, ", ") + ".",
 		"Lambda scenarios price every function on the named architecture; the other catalogs do not price by architecture.",
 		"Concurrency does not enter these list prices (request-based billing); provisioned concurrency, minimum instances and always-ready capacity are not modelled.",
-		"Azure Flex Consumption bills each instance's active period; priced per execution, as if every execution ran alone on its instance, an upper bound when executions share an instance.",
+		"Azure Flex Consumption bills instance activity periods (at least 1 s, then 100 ms steps), not executions: each observed instance (faas.instance) stands for a Flex instance running one execution at a time, as on Lambda, and an execution that starts while its instance's billed period is still running joins that period; an invocation without an instance id is billed as a period of its own. Flex packs concurrent HTTP requests onto one instance, so a busy function may cost less there than shown.",
 	}, sizes...)
 }

@@ -170,6 +170,54 @@ func TestCompare(t *testing.T) {
 	})
 }
 
+// TestCompareFlexActivity: the Flex column bills instance activity
+// periods (pricing.Catalog.ActivityBilledMs), worked out by hand:
+//
+//	i-1: five 150 ms runs starting at 100, 300, …, 900 ms, the first a
+//	     cold start whose 100 ms INIT precedes it: each starts inside the
+//	     billed period, one period [0, 1050] ms → 1100 ms
+//	i-2: one run of 1,234 ms                       → 1300 ms
+//	no instance id: two 50 ms runs 100 ms apart, each its own period → 2 × 1000 ms
+//
+// 4,400 ms in 4 periods at 2048 MB = 8.8 GB-s × 0.000026 = 0.0002288;
+// 8 executions × 0.40/1e6 = 0.0000032. Per execution it would be 8,300 ms.
+func TestCompareFlexActivity(t *testing.T) {
+	e := newEnv(t)
+	var invs []ingest.Invocation
+	for k := range 5 {
+		v := inv("busy", "aws", "us-east-1", "x86_64", 2048, 100+200*k, 150_000_000)
+		v.Instance = "i-1"
+		if k == 0 {
+			v.ColdStart, v.InitDurationNs = true, 100_000_000
+		}
+		invs = append(invs, v)
+	}
+	long := inv("busy", "aws", "us-east-1", "x86_64", 2048, 5000, 1_234_000_000)
+	long.Instance = "i-2"
+	invs = append(invs, long,
+		inv("busy", "aws", "us-east-1", "x86_64", 2048, 10_000, 50_000_000),
+		inv("busy", "aws", "us-east-1", "x86_64", 2048, 10_100, 50_000_000))
+	e.write(t, invs, 3)
+	rep, err := e.reports.Compare(context.Background(), analysis.Range{Tenant: tenant, From: from, To: to}, "busy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := slices.IndexFunc(rep.Scenarios, func(s analysis.CompareScenario) bool { return s.Key == "azure-functions-flex" })
+	if len(rep.Items) != 1 || k < 0 {
+		t.Fatalf("%d items, flex column %d", len(rep.Items), k)
+	}
+	c := rep.Items[0].Costs[k]
+	if c.BilledDurationMs != 4400 || c.MemoryMB != 2048 || strings.Contains(c.Note, "unknown") {
+		t.Errorf("flex: %+v, want 4400 ms at 2048 MB", c)
+	}
+	closeTo(t, "flex total", c.TotalUSD, 0.0002288+0.0000032)
+	// The per-execution columns are unchanged: Azure Consumption bills
+	// 1 ms steps with a 100 ms minimum, 5 × 150 + 100 INIT + 1234 + 2 × 100.
+	if a := rep.Items[0].Costs[k-1]; a.BilledDurationMs != 2284 {
+		t.Errorf("consumption: %+v, want 2284 ms", a)
+	}
+}
+
 // TestRightsizing recommends memory and the arm64 switch; expectations by
 // hand from the list prices, over the fixture's 6-hour window: monthly =
 // window cost × 30 days / 6 h = × 120.

@@ -64,9 +64,17 @@ type example struct {
 		Invocations      uint64 `yaml:"invocations"`
 		BilledDurationMs uint64 `yaml:"billed_duration_ms"`
 		CPUMs            uint64 `yaml:"cpu_ms"`
+		ActivePeriods    uint64 `yaml:"active_periods"`
+		EphemeralMB      uint32 `yaml:"ephemeral_storage_mb"`
+		ProvisionedMs    uint64 `yaml:"provisioned_concurrency_ms"`
+		ProvisionedRunMs uint64 `yaml:"provisioned_duration_ms"`
+		SnapStartCacheMs uint64 `yaml:"snapstart_cache_ms"`
+		SnapStartRestore uint64 `yaml:"snapstart_restores"`
 	}
-	Total string
-	Lines map[Line]string
+	// Total is the example's total to the cent; Exact, when the example
+	// gives more digits, the exact amount.
+	Total, Exact string
+	Lines        map[Line]string
 }
 
 // TestProviderExamples reproduces, to the cent, the worked examples on the
@@ -97,11 +105,16 @@ func TestProviderExamples(t *testing.T) {
 			p := Period{Account: "example", Month: month(ex.Month)}
 			for _, u := range ex.Usage {
 				p.Usage = append(p.Usage, Usage{Provider: c.Provider, Region: u.Region, Architecture: u.Architecture, MemoryMB: u.MemoryMB,
-					Invocations: u.Invocations, BilledDurationMs: u.BilledDurationMs, CPUMs: u.CPUMs})
+					Invocations: u.Invocations, BilledDurationMs: u.BilledDurationMs, CPUMs: u.CPUMs, ActivePeriods: u.ActivePeriods,
+					EphemeralStorageMB: u.EphemeralMB, ProvisionedConcurrencyMs: u.ProvisionedMs, ProvisionedDurationMs: u.ProvisionedRunMs,
+					SnapStartCacheMs: u.SnapStartCacheMs, SnapStartRestores: u.SnapStartRestore})
 			}
 			b := billOne(t, c, billing, p)
 			if got := b.Total.Round(2); !got.Equal(decimal.RequireFromString(ex.Total)) {
 				t.Errorf("total %s (exact %s), want %s (%s)\n%s", got.StringFixed(2), b.Total, ex.Total, ex.Note, b)
+			}
+			if ex.Exact != "" && !b.Total.Equal(decimal.RequireFromString(ex.Exact)) {
+				t.Errorf("total %s, want exactly %s (%s)\n%s", b.Total, ex.Exact, ex.Note, b)
 			}
 			sums := lineSums(b)
 			for line, want := range ex.Lines {
@@ -111,7 +124,7 @@ func TestProviderExamples(t *testing.T) {
 			}
 		})
 	}
-	if !seen["aws-lambda"] || !seen["azure-functions-consumption"] || !seen["gcp-functions-gen1"] || !seen["cloudflare-workers-standard"] {
+	if !seen["aws-lambda"] || !seen["azure-functions-consumption"] || !seen["azure-functions-flex"] || !seen["gcp-functions-gen1"] || !seen["cloudflare-workers-standard"] {
 		t.Errorf("examples cover %v; every catalog with a published example must have one", seen)
 	}
 }
@@ -388,6 +401,42 @@ func TestAzureFlex(t *testing.T) {
 	}
 	if !got.Total.Equal(dec("65.136")) || !strings.Contains(got.Note, "upper bound") {
 		t.Errorf("always ready: %s, %q (%v)", got.Total, got.Note, got.Lines)
+	}
+}
+
+// TestActivityBilledMs: Flex bills instance activity periods, each at
+// least 1 s and then in 100 ms steps; an execution that starts inside the
+// open period's billed time joins it.
+func TestActivityBilledMs(t *testing.T) {
+	c := lookup(t, "azure-functions-flex")
+	ms := func(a, b float64) Execution { return Execution{uint64(a * 1e6), uint64(b * 1e6)} }
+	// An hour of back-to-back 250 ms executions, with a 1 ms gap each.
+	var busy []Execution
+	for i := range 14_400 {
+		busy = append(busy, ms(float64(i)*250, float64(i)*250+249))
+	}
+	for _, tc := range []struct {
+		name    string
+		execs   []Execution
+		billed  uint64
+		periods uint64
+	}{
+		{"none", nil, 0, 0},
+		{"one short", []Execution{ms(0, 300)}, 1000, 1},
+		{"one long, rounded up", []Execution{ms(0, 1234)}, 1300, 1},
+		{"four back to back", []Execution{ms(0, 250), ms(250, 500), ms(500, 750), ms(750, 1000)}, 1000, 1},
+		// Every fourth execution starts just as the 1 s billed so far ends:
+		// 3,600 periods of exactly 1 s, the instance paid for all hour.
+		{"a busy hour", busy, 3_600_000, 3_600},
+		{"joins inside the minimum, extends it", []Execution{ms(0, 100), ms(900, 1500)}, 1500, 1},
+		{"concurrent", []Execution{ms(0, 2000), ms(500, 800)}, 2000, 1},
+		{"starts as the billed time ends", []Execution{ms(0, 100), ms(1000, 1100)}, 2000, 2},
+		{"sparse", []Execution{ms(0, 100), ms(5000, 5100), ms(60000, 62050)}, 1000 + 1000 + 2100, 3},
+	} {
+		billed, periods := c.ActivityBilledMs(tc.execs)
+		if billed != tc.billed || periods != tc.periods {
+			t.Errorf("%s: %d ms in %d periods, want %d ms in %d", tc.name, billed, periods, tc.billed, tc.periods)
+		}
 	}
 }
 

@@ -82,6 +82,10 @@ type Rules struct {
 	// Flex 512, 2048, 4096): any other size is billed as the next listed
 	// size up, or the largest.
 	MemorySizesMB []uint32 `yaml:"memory_sizes_mb" json:"memory_sizes_mb,omitempty"`
+	// ActivityPeriods: duration is billed per instance activity period
+	// (Azure Flex), each at least MinDurationMs and then in DurationStepMs
+	// steps, not per execution; see Catalog.ActivityBilledMs.
+	ActivityPeriods bool `yaml:"activity_periods" json:"activity_periods,omitempty"`
 	// FreeEphemeralStorageMB is the storage included with every function
 	// (Lambda 512); only what is configured above it is billed.
 	FreeEphemeralStorageMB uint32 `yaml:"free_ephemeral_storage_mb" json:"free_ephemeral_storage_mb,omitempty"`

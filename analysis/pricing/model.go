@@ -70,6 +70,12 @@ type Usage struct {
 	// CPUMs is the CPU time (Cloudflare Workers); zero assumes the wall
 	// duration, which can only overstate it.
 	CPUMs uint64
+	// ActivePeriods is how many instance activity periods
+	// BilledDurationMs is made of, for a catalog that bills them
+	// (rules.activity_periods, Azure Flex; Catalog.ActivityBilledMs). Zero
+	// means unknown: every execution is taken as a period of its own, an
+	// upper bound.
+	ActivePeriods uint64
 }
 
 // quantity is an amount of one meter, on one line of the bill.
@@ -273,19 +279,24 @@ func (c *Catalog) BilledMemoryMB(mb uint32) uint32 {
 }
 
 // azureFlex: Flex Consumption. Executions, and GB-seconds of the
-// configured instance memory (Usage.MemoryMB) while executing: on demand,
-// or on always-ready instances (Usage.ProvisionedDurationMs) at their own
-// price, plus the always-ready baseline (Usage.ProvisionedConcurrencyMs).
-// Flex bills an instance's active period — at least rules.min_duration_ms
-// (1,000 ms), then in rules.duration_step_ms (100 ms) steps — not each
-// execution; faasight sees executions, so it applies the minimum per
-// execution, which overstates the bill when executions overlap on an
-// instance, and says so.
+// configured instance memory (Usage.MemoryMB) while an instance is active:
+// on demand, or on always-ready instances (Usage.ProvisionedDurationMs) at
+// their own price, plus the always-ready baseline
+// (Usage.ProvisionedConcurrencyMs). Flex bills each instance activity
+// period — at least rules.min_duration_ms (1,000 ms), then in
+// rules.duration_step_ms (100 ms) steps — not each execution. Usage says
+// how many periods its BilledDurationMs holds (Usage.ActivePeriods, from
+// Catalog.ActivityBilledMs); without them every execution is its own
+// period, which overstates a busy instance's bill, and the note says so.
 func azureFlex(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	q := []quantity{{LineRequests, "executions", count(u.Invocations)}}
 	var notes []string
-	if u.Invocations > 0 {
-		notes = append(notes, "Flex Consumption bills each instance's active period (1 s minimum, then 100 ms steps); priced per execution, an upper bound when executions overlap on an instance")
+	periods := u.ActivePeriods
+	if periods == 0 {
+		periods = u.Invocations
+		if u.Invocations > 0 {
+			notes = append(notes, "instance activity periods unknown: every execution billed as its own period (at least 1 s), an upper bound when executions follow each other on an instance")
+		}
 	}
 	if u.MemoryMB == 0 {
 		return q, append(notes, "instance memory unknown, execution time not priced")
@@ -294,7 +305,7 @@ func azureFlex(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 	if mb != u.MemoryMB {
 		notes = append(notes, fmt.Sprintf("%d MB is not an instance memory size (%s MB), priced as %d MB", u.MemoryMB, JoinSizes(c.Rules.MemorySizesMB), mb))
 	}
-	ms := max(u.BilledDurationMs, u.Invocations*c.Rules.MinDurationMs)
+	ms := max(u.BilledDurationMs, periods*c.Rules.MinDurationMs)
 	alwaysReady := min(u.ProvisionedDurationMs, ms)
 	q = append(q, quantity{LineCompute, "execution_time", gbSeconds(ms-alwaysReady, mb)})
 	if u.ProvisionedConcurrencyMs > 0 || alwaysReady > 0 {
@@ -304,6 +315,45 @@ func azureFlex(c *Catalog, u Usage, _ string) ([]quantity, []string) {
 			quantity{LineProvisioned, "always_ready_execution_time", gbSeconds(alwaysReady, mb)})
 	}
 	return q, notes
+}
+
+// Execution is one execution's time on an instance, in ns since the epoch.
+type Execution struct{ StartNs, EndNs uint64 }
+
+// ActivityBilledMs is what a catalog that bills instance activity periods
+// (rules.activity_periods, Azure Flex) bills for one instance's
+// executions, given in start order: the billed milliseconds and how many
+// periods they are. A period opens with an execution and is billed for
+// its length rounded up to rules.duration_step_ms, at least
+// rules.min_duration_ms; an execution that starts before the open
+// period's billed time is over joins it (the instance is being paid for
+// already), any other opens a new one. So executions that follow each
+// other closely bill as one continuously active instance, as in
+// Microsoft's Flex Consumption cost examples, and sparse ones bill at
+// least the minimum each.
+func (c *Catalog) ActivityBilledMs(execs []Execution) (billedMs, periods uint64) {
+	stepNs := max(c.Rules.DurationStepMs, 1) * 1_000_000
+	minNs := c.Rules.MinDurationMs * 1_000_000
+	billed := func(start, end uint64) uint64 {
+		return max((end-start+stepNs-1)/stepNs*stepNs, minNs)
+	}
+	var start, end uint64
+	for i, e := range execs {
+		e.EndNs = max(e.EndNs, e.StartNs)
+		if i > 0 && e.StartNs < start+billed(start, end) {
+			end = max(end, e.EndNs)
+			continue
+		}
+		if i > 0 {
+			billedMs += billed(start, end) / 1_000_000
+		}
+		start, end = e.StartNs, e.EndNs
+		periods++
+	}
+	if periods > 0 {
+		billedMs += billed(start, end) / 1_000_000
+	}
+	return billedMs, periods
 }
 
 // cloudflareStandard: requests and CPU milliseconds beyond the amounts the

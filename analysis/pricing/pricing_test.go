@@ -51,7 +51,8 @@ func TestPrice(t *testing.T) {
 			gbs:  "1500000", request: "0.6", compute: "25.00005", total: "25.60005",
 		},
 		{
-			// AWS pricing page's Arm example shape: 3M requests, 120 ms each,
+			// The inputs of the AWS pricing page's mobile backend example
+			// (x86 there), on arm64 at list: 3M requests, 120 ms each,
 			// 1536 MB arm64: 360,000 s × 1.5 GB = 540,000 GB-s
 			// × 0.0000133334 = 7.200036; requests 0.60; total 7.800036.
 			name: "AWS example: 3M x 120ms at 1536MB arm64",
