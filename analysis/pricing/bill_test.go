@@ -347,10 +347,16 @@ func TestCloudRunFunctions(t *testing.T) {
 	if !got.Total.Equal(dec("2.2484")) || !strings.Contains(got.Note, "assumed 0.333") {
 		t.Errorf("default vCPU: %s, %q", got.Total, got.Note)
 	}
-	// A region whose tier was not checked is not priced, and says so.
+	// London is Tier 2 for Cloud Run (Tier 1 for 1st gen): 66,600 vCPU-s
+	// × 0.0000336 = 2.23776; 100,000 GiB-s × 0.0000035 = 0.35; 0.40.
 	u.Region = "europe-west2"
-	if got, _ := c.Price(u); !got.Total.IsZero() || !strings.Contains(got.Note, "europe-west2 not in catalog") {
-		t.Errorf("unchecked region: %s, %q", got.Total, got.Note)
+	if got, _ := c.Price(u); !got.Total.Equal(dec("2.98776")) {
+		t.Errorf("europe-west2: %s, %q", got.Total, got.Note)
+	}
+	// A region the locations page does not list is not priced, and says so.
+	u.Region = "europe-north2"
+	if got, _ := c.Price(u); !got.Total.IsZero() || !strings.Contains(got.Note, "europe-north2 not in catalog") {
+		t.Errorf("unlisted region: %s, %q", got.Total, got.Note)
 	}
 	// Tier 2 (Seoul), 1 vCPU: requests 0.40; 200,000 vCPU-s × 0.0000336
 	// = 6.72; 100,000 GiB-s × 0.0000035 = 0.35; list 7.47. Effective: the
@@ -401,6 +407,39 @@ func TestAzureFlex(t *testing.T) {
 	}
 	if !got.Total.Equal(dec("65.136")) || !strings.Contains(got.Note, "upper bound") {
 		t.Errorf("always ready: %s, %q (%v)", got.Total, got.Note, got.Lines)
+	}
+}
+
+// TestGen1ComputeTimeTable reproduces the compute-time table Google's
+// Cloud Functions pricing page published (price per 100 ms of a 1st gen
+// function by memory size, Tier 1 and Tier 2, to nine decimals), from
+// the catalog's GB-s and GHz-s prices: one 100 ms invocation, less its
+// invocation price. As transcribed in several independent copies of the
+// 2022–2024 page; firebase-tools points at the same table
+// (https://cloud.google.com/functions/pricing#compute_time).
+func TestGen1ComputeTimeTable(t *testing.T) {
+	c := lookup(t, "gcp-functions-gen1")
+	for _, tc := range []struct {
+		mb           uint32
+		tier1, tier2 string
+	}{
+		{128, "0.000000231", "0.000000324"},
+		{256, "0.000000463", "0.000000648"},
+		{512, "0.000000925", "0.000001295"},
+		{1024, "0.000001650", "0.000002310"},
+		{2048, "0.000002900", "0.000004060"},
+		{4096, "0.000005800", "0.000008120"},
+		{8192, "0.000006800", "0.000009520"},
+	} {
+		for region, want := range map[string]string{"us-central1": tc.tier1, "europe-west3": tc.tier2} {
+			got, err := c.Price(Usage{Provider: "gcp", Region: region, MemoryMB: tc.mb, Invocations: 1, BilledDurationMs: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if per100 := got.Compute.Round(9); !per100.Equal(dec(want)) {
+				t.Errorf("%d MB in %s: %s per 100 ms (exact %s), Google's table %s", tc.mb, region, per100, got.Compute, want)
+			}
+		}
 	}
 }
 
