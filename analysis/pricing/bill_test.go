@@ -443,6 +443,24 @@ func TestGen1ComputeTimeTable(t *testing.T) {
 	}
 }
 
+// TestAzureConsumptionRegions: Consumption has one price in every region
+// on its shared meter; a region not seen on it is unpriced.
+func TestAzureConsumptionRegions(t *testing.T) {
+	c := lookup(t, "azure-functions-consumption")
+	u := Usage{Provider: "azure", MemoryMB: 512, Invocations: 3_000_000, BilledDurationMs: 3_000_000_000}
+	for _, region := range []string{"eastus", "westeurope", "southeastasia", "australiacentral2"} {
+		u.Region = region
+		// 1,500,000 GB-s × 0.000016 = 24; 3M × 0.20/1M = 0.60.
+		if got, err := c.Price(u); err != nil || !got.Total.Equal(dec("24.6")) {
+			t.Errorf("%s: %s, %v", region, got.Total, err)
+		}
+	}
+	u.Region = "northeurope"
+	if got, _ := c.Price(u); !got.Total.IsZero() || !strings.Contains(got.Note, "not in catalog") {
+		t.Errorf("northeurope: %s, %q", got.Total, got.Note)
+	}
+}
+
 // TestActivityBilledMs: Flex bills instance activity periods, each at
 // least 1 s and then in 100 ms steps; an execution that starts inside the
 // open period's billed time joins it.
