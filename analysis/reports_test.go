@@ -23,7 +23,7 @@ func TestRenderQueries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]struct {
+	want := map[string]struct {
 		placeholders int
 		final        bool
 	}{
@@ -39,7 +39,9 @@ func TestRenderQueries(t *testing.T) {
 		"rightsizing":      {9, true},  // one rounding rule × 4, the window
 		"cost_rows":        {5, true},
 		"cost_rows_attrs":  {22, true}, // the window, 4 attribute slots × 3, the window
-	} {
+		"activity":         {7, true},  // the window, the function twice
+	}
+	for name, want := range want {
 		q, ok := sql[name]
 		if !ok {
 			t.Errorf("query %s missing", name)
@@ -55,8 +57,8 @@ func TestRenderQueries(t *testing.T) {
 			t.Errorf("%s: does not read `faasight_db`.invocations FINAL:\n%s", name, q)
 		}
 	}
-	if len(sql) != 12 {
-		t.Errorf("%d queries rendered, want 12 (a new query needs a row above)", len(sql))
+	if len(sql) != len(want) {
+		t.Errorf("%d queries rendered, want %d (a new query needs a row above)", len(sql), len(want))
 	}
 }
 
