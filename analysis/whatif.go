@@ -168,12 +168,12 @@ func (it CompareItem) key() itemKey {
 // activity is an item's duration as billed by instance activity periods.
 type activity struct{ billedMs, periods uint64 }
 
-// activity folds every invocation in r (of function, or all) into
+// activityPeriods folds every invocation in r (of function, or all) into
 // instance activity periods for each catalog in cats that bills them
 // (rules.activity_periods), per item: the observed instances stand for
 // the other provider's, one execution at a time as on Lambda. An
 // invocation without an instance id is an instance of its own.
-func (s *Reports) activity(ctx context.Context, r Range, function string, cats []*pricing.Catalog) (map[itemKey][]activity, error) {
+func (s *Reports) activityPeriods(ctx context.Context, r Range, function string, cats []*pricing.Catalog) (map[itemKey][]activity, error) {
 	out := map[itemKey][]activity{}
 	rows, err := s.conn.Query(ctx, s.sql["activity"], append(windowArgs(r), function, function)...)
 	if err != nil {
@@ -313,7 +313,7 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 	}
 	var acts map[itemKey][]activity
 	if len(periodic) > 0 && len(obs) > 0 {
-		if acts, err = s.activity(ctx, r, function, periodic); err != nil {
+		if acts, err = s.activityPeriods(ctx, r, function, periodic); err != nil {
 			return rep, err
 		}
 	}
