@@ -111,10 +111,11 @@ func newReportCompareCommand() *cobra.Command {
 		Short: "What the window's workload would cost on every provider, side by side",
 		Long: `compare asks faasight's REST API (GET /api/v1/reports/cost/compare) to price
 the workload observed in the window — per function: invocations, per-invocation
-durations re-rounded to each provider's billing step, memory, architecture — on
-AWS Lambda x86_64 and arm64, Cloud Run functions (2nd gen), Cloud Functions
-1st gen, Azure Functions Consumption and Cloudflare Workers, at list prices.
-The table has one column per scenario; the assumptions follow it.`,
+durations re-rounded to each provider's billing step (Azure Flex Consumption:
+folded into instance activity periods), memory, architecture — on AWS Lambda
+x86_64 and arm64, Cloud Run functions (2nd gen), Cloud Functions 1st gen,
+Azure Functions Consumption and Flex Consumption, and Cloudflare Workers, at
+list prices. The table has one column per scenario; the assumptions follow it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := applyConfig(cmd); err != nil {
