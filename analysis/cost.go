@@ -41,11 +41,11 @@ func (s *Reports) Cost(ctx context.Context, r Range) (CostReport, error) {
 	return rep, nil
 }
 
-// costItems measures billed usage in ClickHouse (queries/cost.sql) and
-// prices it here, sorted by function, architecture, memory (then provider
+// costItems measures billed usage in ClickHouse (queries/cost.sql, each
+// invocation rounded by the catalog's rule) and prices it here, sorted by function, architecture, memory (then provider
 // and region, so that the order is total).
 func (s *Reports) costItems(ctx context.Context, r Range) ([]pricedItem, decimal.Decimal, error) {
-	rows, err := s.conn.Query(ctx, s.sql["cost"], windowArgs(r)...)
+	rows, err := s.conn.Query(ctx, s.sql["cost"], append(ruleOf(s.catalog).args(), windowArgs(r)...)...)
 	if err != nil {
 		return nil, decimal.Zero, s.classify(ctx, "cost", err)
 	}

@@ -231,7 +231,7 @@ func (s *Reports) CostReport(ctx context.Context, r Range, q CostQuery) (CostRep
 			attrKeys = append(attrKeys, strings.TrimPrefix(k, GroupAttrPrefix))
 		}
 	}
-	rows, err := s.costRows(ctx, r, attrKeys)
+	rows, err := s.costRows(ctx, r, catalog, attrKeys)
 	if err != nil {
 		return rep, err
 	}
@@ -250,7 +250,7 @@ func (s *Reports) CostReport(ctx context.Context, r Range, q CostQuery) (CostRep
 	sameMonth := startOfMonth(r.To.Add(-time.Nanosecond)).Equal(monthStart)
 	var prior []costRow
 	if r.From.After(monthStart) && (billing == pricing.BillingEffective || sameMonth) {
-		if prior, err = s.costRows(ctx, Range{Tenant: r.Tenant, From: monthStart, To: r.From}, nil); err != nil {
+		if prior, err = s.costRows(ctx, Range{Tenant: r.Tenant, From: monthStart, To: r.From}, catalog, nil); err != nil {
 			return rep, err
 		}
 	}
@@ -300,8 +300,11 @@ func (s *Reports) CatalogNames() ([]string, error) {
 	return slices.Sorted(maps.Keys(all)), nil
 }
 
-func (s *Reports) costRows(ctx context.Context, r Range, attrKeys []string) ([]costRow, error) {
-	query, args := s.sql["cost_rows"], windowArgs(r)
+// costRows measures billed usage per cost_rows.sql's grain, each
+// invocation's duration rounded by c's rule, with attrKeys' values as
+// further columns.
+func (s *Reports) costRows(ctx context.Context, r Range, c *pricing.Catalog, attrKeys []string) ([]costRow, error) {
+	query, args := s.sql["cost_rows"], append(ruleOf(c).args(), windowArgs(r)...)
 	if len(attrKeys) > 0 {
 		query = s.sql["cost_rows_attrs"]
 		for i := range MaxAttrKeys {

@@ -262,3 +262,51 @@ func TestCostReportInvalid(t *testing.T) {
 		t.Errorf("cloudflare report %+v", rep)
 	}
 }
+
+// TestCostReportRoundsPerInvocation: a catalog's rounding applies to every
+// invocation before they are summed. By hand: Google, 3 × 260 ms + 2 ×
+// 30 ms bill 3 × 300 + 2 × 100 = 1,100 ms (840 ms unrounded); at 512 MB
+// and its default 0.333 vCPU, 1.1 s × 0.333 × 0.000024 = 0.0000087912,
+// 1.1 s × 0.5 GiB × 0.0000025 = 0.000001375, 5 requests × 0.40/1e6 =
+// 0.000002. Azure Consumption, 30 ms + 250 ms at 256 MB bill 100 + 250 =
+// 350 ms (a floor over the sum would give 280): 0.35 s × 0.25 GB ×
+// 0.000016 = 0.0000014, + 2 × 0.20/1e6.
+func TestCostReportRoundsPerInvocation(t *testing.T) {
+	e := newEnv(t)
+	var invs []ingest.Invocation
+	for i, ms := range []uint64{260, 260, 260, 30, 30} {
+		invs = append(invs, inv("gfn", "gcp", "us-central1", "x86_64", 512, i, ms*1_000_000))
+	}
+	invs = append(invs, inv("afn", "azure", "eastus", "x86_64", 256, 10, 30_000_000),
+		inv("afn", "azure", "eastus", "x86_64", 256, 11, 250_000_000))
+	e.write(t, invs, 10)
+	ctx := context.Background()
+	r := analysis.Range{Tenant: tenant, From: from, To: to}
+	for _, tc := range []struct {
+		catalog, function string
+		billedMs          uint64
+		total             float64
+	}{
+		{"gcp-functions-gen2", "gfn", 1100, 0.0000087912 + 0.000001375 + 0.000002},
+		{"azure-functions-consumption", "afn", 350, 0.0000014 + 0.0000004},
+	} {
+		rep, err := e.reports.CostReport(ctx, r, analysis.CostQuery{Catalog: tc.catalog, GroupBy: []string{"function"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, it := range rep.Items {
+			if it.Function != tc.function {
+				continue
+			}
+			found = true
+			if it.BilledDurationMs != tc.billedMs {
+				t.Errorf("%s on %s: %d billed ms, want %d", it.Function, tc.catalog, it.BilledDurationMs, tc.billedMs)
+			}
+			closeTo(t, tc.function+" on "+tc.catalog, it.TotalUSD, tc.total)
+		}
+		if !found {
+			t.Errorf("%s: no item for %s in %+v", tc.catalog, tc.function, rep.Items)
+		}
+	}
+}

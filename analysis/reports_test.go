@@ -32,13 +32,13 @@ func TestRenderQueries(t *testing.T) {
 		"coldstart_series": {8, true},
 		"latency":          {6, true},
 		"latency_series":   {8, true},
-		"cost":             {5, true},
+		"cost":             {9, true},  // the rounding rule, the window
 		"known_function":   {2, false}, // existence only: a duplicate cannot change it
 		"ready":            {1, false},
 		"compare":          {23, true}, // 4 rounding rules × 4, the window, the function twice
 		"rightsizing":      {9, true},  // one rounding rule × 4, the window
-		"cost_rows":        {5, true},
-		"cost_rows_attrs":  {22, true}, // the window, 4 attribute slots × 3, the window
+		"cost_rows":        {9, true},
+		"cost_rows_attrs":  {26, true}, // the rule, the window, 4 attribute slots × 3, the window
 		"activity":         {7, true},  // the window, the function twice
 	}
 	for name, want := range want {

@@ -11,10 +11,10 @@ SELECT
     function, provider, region, architecture, memory_mb,
     count(),
     max(max_memory_used_mb),
-    toUInt64(sum(greatest(intDiv(d + ? - 1, ?) * ?, ?))),
-    toUInt64(sum(greatest(intDiv(d + ? - 1, ?) * ?, ?))),
-    toUInt64(sum(greatest(intDiv(d + ? - 1, ?) * ?, ?))),
-    toUInt64(sum(greatest(intDiv(d + ? - 1, ?) * ?, ?)))
+    toUInt64(sum({{template "rounded" "d"}})),
+    toUInt64(sum({{template "rounded" "d"}})),
+    toUInt64(sum({{template "rounded" "d"}})),
+    toUInt64(sum({{template "rounded" "d"}}))
 FROM (
     SELECT
         function, provider, region, architecture, memory_mb, max_memory_used_mb,

@@ -4,13 +4,13 @@
 -- slot binds '' and yields ''. Keys are values here, never SQL: analysis
 -- validates them and binds them. The spans side is filtered by the same
 -- window (the invocation span starts when the invocation does).
--- Placeholders: the window, the four slots (3 each), the window again.
+-- Placeholders: the rounding rule (as cost_rows.sql), the window, the four
+-- slots (3 each), the window again.
 SELECT
     account, intDiv(start_ns, 86400000000000) AS day,
     provider, region, architecture, memory_mb, runtime, function, version, trigger,
     count(),
-    toUInt64(sum(if(billed_duration_ms > 0, billed_duration_ms,
-        intDiv(duration_ns + if(cold_start = 1, init_duration_ns, 0) + 999999, 1000000)))),
+    toUInt64(sum({{template "billed"}})),
     toUInt64(sum(if(billed_duration_ms = 0 AND cold_start = 1, intDiv(init_duration_ns + 999999, 1000000), 0))),
     a1, a2, a3, a4
 FROM (

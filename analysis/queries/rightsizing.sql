@@ -15,7 +15,7 @@ FROM (
         countIf(max_memory_used_mb > 0) AS mem_n,
         arraySort(groupArrayIf(max_memory_used_mb, max_memory_used_mb > 0)) AS m,
         toUInt64(sum(if(billed_duration_ms > 0, billed_duration_ms, intDiv(d + 999999, 1000000)))) AS billed,
-        toUInt64(sum(greatest(intDiv(d + ? - 1, ?) * ?, ?))) AS stepped
+        toUInt64(sum({{template "rounded" "d"}})) AS stepped
     FROM (
         SELECT
             function, provider, region, architecture, memory_mb, max_memory_used_mb, billed_duration_ms,
