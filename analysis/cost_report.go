@@ -123,20 +123,27 @@ type CostProjection struct {
 	Basis string `json:"basis"`
 }
 
-// costRow is one row of cost_rows.sql.
-type costRow struct {
+// grain is the finest grouping of cost_rows.sql (and activity.sql).
+type grain struct {
 	account, provider, region, arch, runtime, function, version, trigger string
 	day                                                                  int64
 	memoryMB                                                             uint32
-	invocations, billedMs, initMs                                        uint64
-	attrs                                                                [MaxAttrKeys]string
+}
+
+// costRow is one row of cost_rows.sql. periods is how many instance
+// activity periods billedMs is made of, when the catalog bills them
+// (pricing.Usage.ActivePeriods).
+type costRow struct {
+	grain
+	invocations, billedMs, initMs, periods uint64
+	attrs                                  [MaxAttrKeys]string
 }
 
 func (r costRow) dayStart() time.Time { return time.Unix(r.day*86400, 0).UTC() }
 
 func (r costRow) usage() pricing.Usage {
 	return pricing.Usage{Provider: r.provider, Region: r.region, Architecture: r.arch, MemoryMB: r.memoryMB,
-		Invocations: r.invocations, BilledDurationMs: r.billedMs, InitMs: r.initMs, At: r.dayStart(),
+		Invocations: r.invocations, BilledDurationMs: r.billedMs, InitMs: r.initMs, ActivePeriods: r.periods, At: r.dayStart(),
 		// Lambda billed the INIT of custom runtimes (provided.*) before it
 		// billed every runtime's.
 		OwnRuntime: strings.HasPrefix(r.runtime, "provided")}
@@ -323,21 +330,36 @@ func (s *Reports) costRows(ctx context.Context, r Range, c *pricing.Catalog, att
 	defer rows.Close()
 	var out []costRow
 	for rows.Next() {
-		var c costRow
+		var row costRow
 		var day uint64
-		dest := []any{&c.account, &day, &c.provider, &c.region, &c.arch, &c.memoryMB, &c.runtime,
-			&c.function, &c.version, &c.trigger, &c.invocations, &c.billedMs, &c.initMs}
+		dest := []any{&row.account, &day, &row.provider, &row.region, &row.arch, &row.memoryMB, &row.runtime,
+			&row.function, &row.version, &row.trigger, &row.invocations, &row.billedMs, &row.initMs}
 		if len(attrKeys) > 0 {
-			dest = append(dest, &c.attrs[0], &c.attrs[1], &c.attrs[2], &c.attrs[3])
+			dest = append(dest, &row.attrs[0], &row.attrs[1], &row.attrs[2], &row.attrs[3])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, scanFailed("cost report", err)
 		}
-		c.day = int64(day)
-		out = append(out, c)
+		row.day = int64(day)
+		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(ctx, "cost report", err)
+	}
+	rows.Close()
+	// A catalog that bills instance activity periods gets them, at this
+	// grain; grouped by attributes as well, the rows stay per execution
+	// (an upper bound, which the pricing note states).
+	if c.Rules.ActivityPeriods && len(attrKeys) == 0 && len(out) > 0 {
+		acts, err := s.activityPeriods(ctx, r, "", []*pricing.Catalog{c})
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			if a := acts[out[i].grain]; a != nil {
+				out[i].billedMs, out[i].periods = a[0].billedMs, a[0].periods
+			}
+		}
 	}
 	return out, nil
 }

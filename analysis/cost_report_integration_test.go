@@ -270,7 +270,11 @@ func TestCostReportInvalid(t *testing.T) {
 // 1.1 s × 0.5 GiB × 0.0000025 = 0.000001375, 5 requests × 0.40/1e6 =
 // 0.000002. Azure Consumption, 30 ms + 250 ms at 256 MB bill 100 + 250 =
 // 350 ms (a floor over the sum would give 280): 0.35 s × 0.25 GB ×
-// 0.000016 = 0.0000014, + 2 × 0.20/1e6.
+// 0.000016 = 0.0000014, + 2 × 0.20/1e6. Azure Flex bills instance
+// activity periods: four 200 ms runs on instance w-1 starting at 100, 300,
+// 500, 700 ms are one period of 800 ms → 1,000 ms, and a run without an
+// instance id another 1,000 ms: 2 s × 2 GB × 0.000026 = 0.000104, + 5 ×
+// 0.40/1e6 (per execution it would be 5,000 ms).
 func TestCostReportRoundsPerInvocation(t *testing.T) {
 	e := newEnv(t)
 	var invs []ingest.Invocation
@@ -279,18 +283,28 @@ func TestCostReportRoundsPerInvocation(t *testing.T) {
 	}
 	invs = append(invs, inv("afn", "azure", "eastus", "x86_64", 256, 10, 30_000_000),
 		inv("afn", "azure", "eastus", "x86_64", 256, 11, 250_000_000))
+	for k := range 4 {
+		v := inv("flexfn", "azure", "eastus", "x86_64", 2048, 100+200*k, 200_000_000)
+		v.Instance = "w-1"
+		invs = append(invs, v)
+	}
+	invs = append(invs, inv("flexfn", "azure", "eastus", "x86_64", 2048, 5000, 200_000_000))
 	e.write(t, invs, 10)
 	ctx := context.Background()
 	r := analysis.Range{Tenant: tenant, From: from, To: to}
 	for _, tc := range []struct {
 		catalog, function string
+		groupBy           []string
 		billedMs          uint64
 		total             float64
 	}{
-		{"gcp-functions-gen2", "gfn", 1100, 0.0000087912 + 0.000001375 + 0.000002},
-		{"azure-functions-consumption", "afn", 350, 0.0000014 + 0.0000004},
+		{"gcp-functions-gen2", "gfn", nil, 1100, 0.0000087912 + 0.000001375 + 0.000002},
+		{"azure-functions-consumption", "afn", nil, 350, 0.0000014 + 0.0000004},
+		{"azure-functions-flex", "flexfn", nil, 2000, 0.000104 + 0.000002},
+		// Grouped by an attribute the rows stay per execution, an upper bound.
+		{"azure-functions-flex", "flexfn", []string{"attr.tenant.id"}, 5000, 0.00026 + 0.000002},
 	} {
-		rep, err := e.reports.CostReport(ctx, r, analysis.CostQuery{Catalog: tc.catalog, GroupBy: []string{"function"}})
+		rep, err := e.reports.CostReport(ctx, r, analysis.CostQuery{Catalog: tc.catalog, GroupBy: append([]string{"function"}, tc.groupBy...)})
 		if err != nil {
 			t.Fatal(err)
 		}

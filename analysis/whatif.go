@@ -165,23 +165,26 @@ func (it CompareItem) key() itemKey {
 	return itemKey{it.Function, it.Provider, it.Region, it.Architecture, it.MemoryMB}
 }
 
-// activity is an item's duration as billed by instance activity periods.
+func (g grain) item() itemKey { return itemKey{g.function, g.provider, g.region, g.arch, g.memoryMB} }
+
+// activity is a duration as billed by instance activity periods.
 type activity struct{ billedMs, periods uint64 }
 
 // activityPeriods folds every invocation in r (of function, or all) into
 // instance activity periods for each catalog in cats that bills them
-// (rules.activity_periods), per item: the observed instances stand for
-// the other provider's, one execution at a time as on Lambda. An
-// invocation without an instance id is an instance of its own.
-func (s *Reports) activityPeriods(ctx context.Context, r Range, function string, cats []*pricing.Catalog) (map[itemKey][]activity, error) {
-	out := map[itemKey][]activity{}
+// (rules.activity_periods), per cost grain: what each catalog bills, one
+// activity per catalog. An invocation without an instance id is an
+// instance of its own. A period is cut where the grain changes (at
+// midnight UTC, say), which can bill a minimum more than the provider.
+func (s *Reports) activityPeriods(ctx context.Context, r Range, function string, cats []*pricing.Catalog) (map[grain][]activity, error) {
+	out := map[grain][]activity{}
 	rows, err := s.conn.Query(ctx, s.sql["activity"], append(windowArgs(r), function, function)...)
 	if err != nil {
 		return nil, s.classify(ctx, "activity", err)
 	}
 	defer rows.Close()
 	var (
-		cur      itemKey
+		cur      grain
 		instance string
 		execs    []pricing.Execution
 	)
@@ -202,15 +205,18 @@ func (s *Reports) activityPeriods(ctx context.Context, r Range, function string,
 		execs = execs[:0]
 	}
 	for rows.Next() {
-		var k itemKey
+		var g grain
+		var day uint64
 		var inst string
 		var e pricing.Execution
-		if err := rows.Scan(&k.function, &k.provider, &k.region, &k.architecture, &k.memoryMB, &inst, &e.StartNs, &e.EndNs); err != nil {
+		if err := rows.Scan(&g.account, &day, &g.provider, &g.region, &g.arch, &g.memoryMB, &g.runtime, &g.function,
+			&g.version, &g.trigger, &inst, &e.StartNs, &e.EndNs); err != nil {
 			return nil, scanFailed("activity", err)
 		}
-		if k != cur || inst != instance || inst == "" {
+		g.day = int64(day)
+		if g != cur || inst != instance || inst == "" {
 			flush()
-			cur, instance = k, inst
+			cur, instance = g, inst
 		}
 		execs = append(execs, e)
 	}
@@ -311,10 +317,22 @@ func (s *Reports) Compare(ctx context.Context, r Range, function string) (Compar
 			periodic = append(periodic, c)
 		}
 	}
-	var acts map[itemKey][]activity
+	acts := map[itemKey][]activity{}
 	if len(periodic) > 0 && len(obs) > 0 {
-		if acts, err = s.activityPeriods(ctx, r, function, periodic); err != nil {
+		byGrain, err := s.activityPeriods(ctx, r, function, periodic)
+		if err != nil {
 			return rep, err
+		}
+		for g, a := range byGrain {
+			sum := acts[g.item()]
+			if sum == nil {
+				sum = make([]activity, len(periodic))
+				acts[g.item()] = sum
+			}
+			for j := range a {
+				sum[j].billedMs += a[j].billedMs
+				sum[j].periods += a[j].periods
+			}
 		}
 	}
 
