@@ -184,46 +184,44 @@ func (s *Reports) activityPeriods(ctx context.Context, r Range, function string,
 	}
 	defer rows.Close()
 	var (
-		cur      grain
-		instance string
-		execs    []pricing.Execution
+		starts, ends []uint64
+		execs        []pricing.Execution
 	)
-	flush := func() {
-		if len(execs) == 0 {
-			return
-		}
-		acts := out[cur]
-		if acts == nil {
-			acts = make([]activity, len(cats))
-			out[cur] = acts
-		}
-		for i, c := range cats {
-			ms, n := c.ActivityBilledMs(execs)
-			acts[i].billedMs += ms
-			acts[i].periods += n
-		}
-		execs = execs[:0]
-	}
 	for rows.Next() {
 		var g grain
 		var day uint64
-		var inst string
-		var e pricing.Execution
+		var instance string
 		if err := rows.Scan(&g.account, &day, &g.provider, &g.region, &g.arch, &g.memoryMB, &g.runtime, &g.function,
-			&g.version, &g.trigger, &inst, &e.StartNs, &e.EndNs); err != nil {
+			&g.version, &g.trigger, &instance, &starts, &ends); err != nil {
 			return nil, scanFailed("activity", err)
 		}
 		g.day = int64(day)
-		if g != cur || inst != instance || inst == "" {
-			flush()
-			cur, instance = g, inst
+		execs = execs[:0]
+		for i := range min(len(starts), len(ends)) {
+			execs = append(execs, pricing.Execution{StartNs: starts[i], EndNs: ends[i]})
 		}
-		execs = append(execs, e)
+		acts := out[g]
+		if acts == nil {
+			acts = make([]activity, len(cats))
+			out[g] = acts
+		}
+		for i, c := range cats {
+			if instance != "" {
+				ms, n := c.ActivityBilledMs(execs)
+				acts[i].billedMs += ms
+				acts[i].periods += n
+				continue
+			}
+			for j := range execs {
+				ms, n := c.ActivityBilledMs(execs[j : j+1])
+				acts[i].billedMs += ms
+				acts[i].periods += n
+			}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.classify(ctx, "activity", err)
 	}
-	flush()
 	return out, nil
 }
 
