@@ -42,8 +42,9 @@ func (s *Reports) Cost(ctx context.Context, r Range) (CostReport, error) {
 }
 
 // costItems measures billed usage in ClickHouse (queries/cost.sql, each
-// invocation rounded by the catalog's rule) and prices it here, sorted by function, architecture, memory (then provider
-// and region, so that the order is total).
+// invocation rounded by the catalog's rule) and prices it here, sorted by
+// function, architecture, memory (then provider and region, so that the
+// order is total).
 func (s *Reports) costItems(ctx context.Context, r Range) ([]pricedItem, decimal.Decimal, error) {
 	rows, err := s.conn.Query(ctx, s.sql["cost"], append(ruleOf(s.catalog).args(), windowArgs(r)...)...)
 	if err != nil {
