@@ -6,14 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,9 +26,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/faasight/faasight/analysis"
+	"github.com/faasight/faasight/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // testNow is the clock of every test: default windows end here.
 func testNow() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
@@ -149,22 +146,9 @@ func errorOf(t testing.TB, rec *httptest.ResponseRecorder) string {
 	return e.Error
 }
 
-func golden(t testing.TB, name string, got []byte) {
+func checkGolden(t testing.TB, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./api/ -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the answer (go test ./api/ -update rewrites it)\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 // TestOpenAPIDocument: the document is valid, and it and the engine list
@@ -276,7 +260,7 @@ func TestEndpoints(t *testing.T) {
 					}
 					body = append(buf.Bytes(), '\n')
 				}
-				golden(t, tc.golden, body)
+				checkGolden(t, tc.golden, body)
 			}
 		})
 	}

@@ -169,10 +169,10 @@ func TestCostReportFormats(t *testing.T) {
 				if err := json.Indent(&buf, body, "", "  "); err != nil {
 					t.Fatal(err)
 				}
-				golden(t, tc.golden, append(buf.Bytes(), '\n'))
+				checkGolden(t, tc.golden, append(buf.Bytes(), '\n'))
 				return
 			}
-			golden(t, tc.golden, body)
+			checkGolden(t, tc.golden, body)
 			rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
 			if err != nil {
 				t.Fatal(err)

@@ -90,7 +90,7 @@ func TestWhatIfEndpoints(t *testing.T) {
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != jsonContentType {
 			t.Fatalf("GET %s: %d %s", tc.target, rec.Code, rec.Body)
 		}
-		golden(t, tc.golden, rec.Body.Bytes())
+		checkGolden(t, tc.golden, rec.Body.Bytes())
 	}
 	call := s.fake.lastCall(t)
 	from := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)

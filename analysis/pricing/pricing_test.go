@@ -1,18 +1,16 @@
 package pricing
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/faasight/faasight/internal/golden"
+)
 
 func mustLoad(t *testing.T) *Catalog {
 	t.Helper()
@@ -207,19 +205,8 @@ func TestCatalogGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("catalog differs from %s (run with -update after checking the prices):\n%s", golden, got)
-			}
+			// Check the prices against their sources before -update.
+			golden.Check(t, filepath.Join("testdata", name+".golden.json"), got)
 		})
 	}
 }

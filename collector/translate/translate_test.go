@@ -1,9 +1,7 @@
 package translate
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,9 +11,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/faasight/faasight/ingest"
+	"github.com/faasight/faasight/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output (review the diff by hand)")
 
 // cases are the inputs under testdata/, each translated with its default
 // tenant; TestCasesCoverTestdata keeps the list and the directory in step.
@@ -69,19 +66,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", tc.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update and review the output)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s; if the change is intended, run go test -update and review the diff:\n%s", golden, got)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden.json"), got)
 		})
 	}
 }
